@@ -1,0 +1,45 @@
+"""Typed dependency aliases shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.auth.service import principal_for_token
+from app.config import Settings
+from app.errors import NotAuthenticated
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns normally."""
+    with request.app.state.session_factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_current_user(request: Request, db: SessionDep, settings: SettingsDep) -> Principal:
+    token = request.cookies.get(settings.session_cookie)
+    principal = principal_for_token(db, token) if token else None
+    if principal is None:
+        raise NotAuthenticated("sign in first")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
