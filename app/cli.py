@@ -11,8 +11,11 @@ import typer
 
 from app.config import get_settings
 
-app = typer.Typer(help="Accord: live consensus drafting for multilateral negotiations.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Accord: live consensus drafting for multilateral negotiations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 user_app = typer.Typer(help="Manage user accounts (secretariat).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
@@ -28,9 +31,15 @@ def serve(
 
     settings = get_settings()
     _migrate(settings.resolved_database_url)
-    uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info",
-                ws_max_size=settings.max_message_bytes)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+        ws_max_size=settings.max_message_bytes,
+    )
 
 
 @app.command()
@@ -104,17 +113,26 @@ def user_create(
     delegation: Annotated[str | None, typer.Option(help="ISO 3166 alpha-3 code")] = None,
     affiliation: Annotated[str, typer.Option(help="ministry|regulator|company|...")] = "other",
     affiliation_name: Annotated[str, typer.Option()] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
 ) -> None:
     """Create a user account with one role."""
     from app.admin.cli_service import UserSpec, create_user_account
     from app.errors import DomainError
 
-    spec = UserSpec(username=username, email=email, display_name=name, role=role,
-                    conference=conference, working_group=working_group, delegation=delegation,
-                    affiliation=affiliation, affiliation_name=affiliation_name,
-                    password=password)
+    spec = UserSpec(
+        username=username,
+        email=email,
+        display_name=name,
+        role=role,
+        conference=conference,
+        working_group=working_group,
+        delegation=delegation,
+        affiliation=affiliation,
+        affiliation_name=affiliation_name,
+        password=password,
+    )
     try:
         create_user_account(get_settings().resolved_database_url, spec)
     except DomainError as exc:
@@ -130,3 +148,7 @@ def _migrate(url: str, revision: str = "head") -> None:
 
 def main() -> None:  # pragma: no cover - console entry
     app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

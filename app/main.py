@@ -44,8 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             engine.dispose()
 
-    app = FastAPI(title="Accord", version="0.1.0", lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(
+        title="Accord", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None
+    )
     app.state.settings = settings
     problems.install(app)
     for router in (auth_router, conferences_router, delegations_router, documents_router):

@@ -49,13 +49,22 @@ def _create(db: Session, spec: UserSpec) -> None:
         raise InvalidInput("chairs and vice-chairs need --working-group")
     delegation = _delegation(db, conference, spec.delegation)
     user = create_user(
-        db, username=spec.username, email=spec.email, display_name=spec.display_name,
-        password=spec.password, affiliation_kind=_enum(AffiliationKind, spec.affiliation,
-                                                        "affiliation"),
-        affiliation_name=spec.affiliation_name, delegation=delegation,
+        db,
+        username=spec.username,
+        email=spec.email,
+        display_name=spec.display_name,
+        password=spec.password,
+        affiliation_kind=_enum(AffiliationKind, spec.affiliation, "affiliation"),
+        affiliation_name=spec.affiliation_name,
+        delegation=delegation,
     )
-    grant_role(db, user, role, conference_id=conference.id if conference else None,
-               working_group_id=group.id if group else None)
+    grant_role(
+        db,
+        user,
+        role,
+        conference_id=conference.id if conference else None,
+        working_group_id=group.id if group else None,
+    )
 
 
 def _enum(kind: type[_E], value: str, what: str) -> _E:
@@ -75,27 +84,33 @@ def _conference(db: Session, code: str | None) -> Conference | None:
     return conference
 
 
-def _working_group(db: Session, conference: Conference | None,
-                   code: str | None) -> WorkingGroup | None:
+def _working_group(
+    db: Session, conference: Conference | None, code: str | None
+) -> WorkingGroup | None:
     if code is None:
         return None
     if conference is None:
         raise InvalidInput("--working-group needs --conference")
-    group = db.scalar(select(WorkingGroup).where(WorkingGroup.conference_id == conference.id,
-                                                 WorkingGroup.code == code))
+    group = db.scalar(
+        select(WorkingGroup).where(
+            WorkingGroup.conference_id == conference.id, WorkingGroup.code == code
+        )
+    )
     if group is None:
         raise NotFound(f"no working group {code!r} in {conference.code}")
     return group
 
 
-def _delegation(db: Session, conference: Conference | None,
-                code: str | None) -> Delegation | None:
+def _delegation(db: Session, conference: Conference | None, code: str | None) -> Delegation | None:
     if code is None:
         return None
     if conference is None:
         raise InvalidInput("--delegation needs --conference")
-    delegation = db.scalar(select(Delegation).where(Delegation.conference_id == conference.id,
-                                                    Delegation.country_code == code.upper()))
+    delegation = db.scalar(
+        select(Delegation).where(
+            Delegation.conference_id == conference.id, Delegation.country_code == code.upper()
+        )
+    )
     if delegation is None:
         raise NotFound(f"no delegation {code!r} at {conference.code}")
     return delegation

@@ -15,8 +15,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "code": code, **extra}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -31,8 +37,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
         for err in exc.errors()
     ]
-    return problem(422, "Invalid input", "the request does not match the schema",
-                   "invalid_input", errors=errors)
+    return problem(
+        422,
+        "Invalid input",
+        "the request does not match the schema",
+        "invalid_input",
+        errors=errors,
+    )
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

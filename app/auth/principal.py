@@ -27,9 +27,7 @@ class Principal:
     grants: tuple[RoleGrant, ...]
 
     def has_role(self, role: RoleName, conference_id: int) -> bool:
-        return any(
-            g.role == role and g.conference_id in (None, conference_id) for g in self.grants
-        )
+        return any(g.role == role and g.conference_id in (None, conference_id) for g in self.grants)
 
     def is_secretariat(self, conference_id: int) -> bool:
         return self.has_role(RoleName.secretariat, conference_id)
@@ -39,8 +37,9 @@ class Principal:
 
     def chairs(self, working_group_id: int) -> bool:
         """Chair or vice-chair of this working group."""
-        return any(g.role in CHAIR_ROLES and g.working_group_id == working_group_id
-                   for g in self.grants)
+        return any(
+            g.role in CHAIR_ROLES and g.working_group_id == working_group_id for g in self.grants
+        )
 
     def conference_ids(self) -> set[int] | None:
         """Conferences this user takes part in; None means all (global secretariat)."""
@@ -60,7 +59,6 @@ class Principal:
         at this conference. Observers only watch."""
         if self.chairs(working_group_id) or self.is_secretariat(conference_id):
             return True
-        return (
-            self.delegation_conference_id == conference_id
-            and self.has_role(RoleName.delegate, conference_id)
+        return self.delegation_conference_id == conference_id and self.has_role(
+            RoleName.delegate, conference_id
         )

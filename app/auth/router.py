@@ -10,8 +10,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.post("/login", response_model=UserRead)
-def login(body: LoginRequest, response: Response, db: SessionDep,
-          settings: SettingsDep) -> UserRead:
+def login(
+    body: LoginRequest, response: Response, db: SessionDep, settings: SettingsDep
+) -> UserRead:
     user = service.authenticate(db, body.username, body.password)
     token = service.start_session(db, user, settings.session_max_age_s)
     response.set_cookie(

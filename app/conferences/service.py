@@ -54,8 +54,11 @@ def _officers(db: Session, group_ids: list[int]) -> dict[int, list[OfficerRead]]
     rows = db.execute(
         select(RoleAssignment.working_group_id, RoleAssignment.role, User.id, User.display_name)
         .join(User, User.id == RoleAssignment.user_id)
-        .where(RoleAssignment.working_group_id.in_(group_ids),
-               RoleAssignment.role.in_(CHAIR_ROLES), User.is_active)
+        .where(
+            RoleAssignment.working_group_id.in_(group_ids),
+            RoleAssignment.role.in_(CHAIR_ROLES),
+            User.is_active,
+        )
         .order_by(RoleAssignment.role, User.display_name)
     ).all()
     result: dict[int, list[OfficerRead]] = {}

@@ -8,7 +8,6 @@ from alembic import command
 from alembic.config import Config
 
 
-
 def _project_root() -> Path:
     # A source checkout holds alembic.ini two levels up; an installed package runs
     # from the directory that ships it (the container's working directory).

@@ -11,9 +11,7 @@ from app.db.base import Base, TimestampMixin
 delegation_regional_groups = Table(
     "delegation_regional_groups",
     Base.metadata,
-    Column(
-        "delegation_id", ForeignKey("delegations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("delegation_id", ForeignKey("delegations.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "regional_group_id",
         ForeignKey("regional_groups.id", ondelete="CASCADE"),

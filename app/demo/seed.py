@@ -29,8 +29,13 @@ def seed_demo(db: Session) -> bool:
 
 def _conference(db: Session) -> Conference:
     spec = fixtures.CONFERENCE
-    conference = Conference(code=spec.code, name=spec.name, city=spec.city,
-                            starts_on=spec.start_date, ends_on=spec.end_date)
+    conference = Conference(
+        code=spec.code,
+        name=spec.name,
+        city=spec.city,
+        starts_on=spec.start_date,
+        ends_on=spec.end_date,
+    )
     db.add(conference)
     db.flush()
     return conference
@@ -51,9 +56,12 @@ def _delegations(
 ) -> dict[str, Delegation]:
     result = {}
     for spec in fixtures.DELEGATIONS:
-        delegation = Delegation(conference_id=conference.id, country_code=spec.iso3,
-                                name=spec.name,
-                                regional_groups=[regions[c] for c in spec.regional_groups])
+        delegation = Delegation(
+            conference_id=conference.id,
+            country_code=spec.iso3,
+            name=spec.name,
+            regional_groups=[regions[c] for c in spec.regional_groups],
+        )
         db.add(delegation)
         result[spec.iso3] = delegation
     db.flush()
@@ -63,8 +71,12 @@ def _delegations(
 def _working_groups(db: Session, conference: Conference) -> dict[str, WorkingGroup]:
     result = {}
     for spec in fixtures.WORKING_GROUPS:
-        group = WorkingGroup(conference_id=conference.id, code=spec.code, name=spec.name,
-                             kind=GroupKind.working_group)
+        group = WorkingGroup(
+            conference_id=conference.id,
+            code=spec.code,
+            name=spec.name,
+            kind=GroupKind.working_group,
+        )
         db.add(group)
         result[spec.code] = group
     db.flush()
@@ -79,26 +91,41 @@ def _users(
 ) -> None:
     for spec in fixtures.USERS:
         user = create_user(
-            db, username=spec.username, email=spec.email, display_name=spec.display_name,
+            db,
+            username=spec.username,
+            email=spec.email,
+            display_name=spec.display_name,
             password=fixtures.DEMO_PASSWORD,
             affiliation_kind=AffiliationKind(spec.affiliation_kind),
             affiliation_name=spec.affiliation_name,
             delegation=delegations[spec.delegation] if spec.delegation else None,
         )
-        _grant(db, user, RoleName(spec.role), conference,
-               groups[spec.working_group] if spec.working_group else None)
+        _grant(
+            db,
+            user,
+            RoleName(spec.role),
+            conference,
+            groups[spec.working_group] if spec.working_group else None,
+        )
 
 
-def _grant(db: Session, user: User, role: RoleName, conference: Conference,
-           group: WorkingGroup | None) -> None:
-    grant_role(db, user, role, conference_id=conference.id,
-               working_group_id=group.id if group else None)
+def _grant(
+    db: Session, user: User, role: RoleName, conference: Conference, group: WorkingGroup | None
+) -> None:
+    grant_role(
+        db, user, role, conference_id=conference.id, working_group_id=group.id if group else None
+    )
 
 
 def _documents(db: Session, groups: dict[str, WorkingGroup]) -> None:
     for spec in fixtures.DOCUMENTS:
-        db.add(DraftDocument(
-            working_group_id=groups[spec.working_group].id, symbol=spec.symbol,
-            title=spec.title, kind=DocumentKind(spec.kind),
-            text=fixtures.load_text(spec.text_file), revision=0,
-        ))
+        db.add(
+            DraftDocument(
+                working_group_id=groups[spec.working_group].id,
+                symbol=spec.symbol,
+                title=spec.title,
+                kind=DocumentKind(spec.kind),
+                text=fixtures.load_text(spec.text_file),
+                revision=0,
+            )
+        )

@@ -20,7 +20,10 @@ def list_documents(
     "/working-groups/{working_group_id}/documents", response_model=DocumentRead, status_code=201
 )
 def create_document(
-    working_group_id: int, body: DocumentCreate, user: CurrentUser, db: SessionDep,
+    working_group_id: int,
+    body: DocumentCreate,
+    user: CurrentUser,
+    db: SessionDep,
     settings: SettingsDep,
 ) -> DocumentRead:
     document = service.create_document(

@@ -41,8 +41,9 @@ def list_documents(db: Session, who: Principal, working_group_id: int) -> list[D
     ]
 
 
-def get_document(db: Session, who: Principal, document_id: int) -> tuple[DraftDocument,
-                                                                          WorkingGroup]:
+def get_document(
+    db: Session, who: Principal, document_id: int
+) -> tuple[DraftDocument, WorkingGroup]:
     document = db.get(DraftDocument, document_id)
     if document is None:
         raise NotFound(f"no document {document_id}")
@@ -78,11 +79,22 @@ def create_document(
     if exists is not None:
         raise Conflict(f"{data.symbol} already exists in {group.code}")
     document = DraftDocument(
-        working_group_id=group.id, symbol=data.symbol, title=data.title, kind=data.kind,
-        text=data.text, revision=0,
+        working_group_id=group.id,
+        symbol=data.symbol,
+        title=data.title,
+        kind=data.kind,
+        text=data.text,
+        revision=0,
     )
     db.add(document)
     db.flush()
-    record(db, who, "document.create", "document", str(document.id), document.id,
-           {"symbol": document.symbol})
+    record(
+        db,
+        who,
+        "document.create",
+        "document",
+        str(document.id),
+        document.id,
+        {"symbol": document.symbol},
+    )
     return document

@@ -12,8 +12,7 @@ def test_health_and_openapi(client: TestClient) -> None:
 
 
 def test_login_sets_a_protected_cookie(client: TestClient) -> None:
-    response = client.post("/api/login", json={"username": "wang.lei",
-                                                "password": "accord-demo"})
+    response = client.post("/api/login", json={"username": "wang.lei", "password": "accord-demo"})
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie
@@ -62,17 +61,21 @@ def test_forged_cookie_is_refused(client: TestClient) -> None:
 
 
 def test_lone_surrogate_and_nul_are_rejected_cleanly(client: TestClient) -> None:
-    for bad in ('{"username": "a\\ud800", "password": "x"}',
-                '{"username": "a\\u0000", "password": "x"}'):
-        response = client.post("/api/login", content=bad,
-                               headers={"content-type": "application/json"})
+    for bad in (
+        '{"username": "a\\ud800", "password": "x"}',
+        '{"username": "a\\u0000", "password": "x"}',
+    ):
+        response = client.post(
+            "/api/login", content=bad, headers={"content-type": "application/json"}
+        )
         assert response.status_code == 422
         assert response.json()["code"] == "invalid_input"
 
 
 def test_malformed_json_is_a_problem_detail(client: TestClient) -> None:
-    response = client.post("/api/login", content="{not json",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/login", content="{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 
