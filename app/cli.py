@@ -66,7 +66,9 @@ def demo() -> None:
     typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for user in USERS:
         where = f" {user.working_group}" if user.working_group else ""
-        typer.echo(f"  {user.username:<14} {user.role}{where}  {user.display_name}")
+        typer.echo(f"  {user.username:<20} {user.role}{where}  {user.display_name}")
+    settings_url = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"serve with `accord serve`, then open {settings_url}")
 
 
 @app.command()

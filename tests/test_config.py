@@ -21,7 +21,7 @@ def test_default_secret_is_allowed_in_demo_mode() -> None:
 
 def test_short_secret_is_refused() -> None:
     with pytest.raises(ValidationError, match="16 characters"):
-        Settings(secret_key="short")  # type: ignore[arg-type]
+        Settings(secret_key="short")
 
 
 def test_sqlite_file_under_data_dir_by_default(tmp_path: Path) -> None:
