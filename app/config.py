@@ -45,9 +45,15 @@ class Settings(BaseSettings):
     login_max_length: int = 200
 
     # Live editing
-    snapshot_every_edits: int = 500
-    send_queue_frames: int = 1000
-    coalesce_window_ms: float = 2.0
+    snapshot_every_edits: int = 200
+    edit_history_window: int = 1000  # revisions an edit may lag behind and still rebase
+    send_queue_frames: int = 1000  # frames queued for one client before it is cut off
+    coalesce_window_ms: float = 15.0  # edits arriving within this window share one frame
+    max_batch_edits: int = 200
+    bracket_refresh_ms: float = 100.0  # debounce of bracket re-parsing under load
+    presence_interval_ms: float = 50.0
+    remote_gap_timeout_ms: float = 500.0  # wait this long for a missing remote event
+    room_idle_close_s: float = 30.0
 
     @property
     def resolved_database_url(self) -> str:

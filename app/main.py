@@ -13,12 +13,15 @@ from fastapi.staticfiles import StaticFiles
 from app import logs
 from app.api import problems
 from app.auth.router import router as auth_router
+from app.broker import make_broker
 from app.conferences.router import router as conferences_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
 from app.delegations.router import router as delegations_router
 from app.documents.router import router as documents_router
 from app.errors import NotFound
+from app.realtime.registry import RoomRegistry
+from app.realtime.router import router as realtime_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLACEHOLDER_DIR = Path(__file__).resolve().parents[1] / "frontend" / "public"
@@ -39,9 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        broker = make_broker(settings.redis_url)
+        await broker.start()
+        app.state.broker = broker
+        app.state.rooms = RoomRegistry(settings, app.state.session_factory, broker)
         try:
             yield
         finally:
+            await app.state.rooms.close()
+            await broker.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -49,7 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (auth_router, conferences_router, delegations_router, documents_router):
+    for router in (
+        auth_router,
+        conferences_router,
+        delegations_router,
+        documents_router,
+        realtime_router,
+    ):
         app.include_router(router)
 
     @app.get("/api/health", tags=["meta"])

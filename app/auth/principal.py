@@ -24,6 +24,7 @@ class Principal:
     display_name: str
     delegation_id: int | None
     delegation_conference_id: int | None
+    delegation_code: str | None
     grants: tuple[RoleGrant, ...]
 
     def has_role(self, role: RoleName, conference_id: int) -> bool:

@@ -84,6 +84,7 @@ def principal_of(user: User) -> Principal:
         display_name=user.display_name,
         delegation_id=user.delegation_id,
         delegation_conference_id=user.delegation.conference_id if user.delegation else None,
+        delegation_code=user.delegation.country_code if user.delegation else None,
         grants=tuple(RoleGrant(r.role, r.conference_id, r.working_group_id) for r in user.roles),
     )
 

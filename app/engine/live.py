@@ -240,6 +240,18 @@ class LiveDocument:
             [_conflict_wire(c, self.index) for c in conflicts],
         )
 
+    def rollback(self, revision: int) -> None:
+        """Return to an earlier revision (undo edits whose commit failed)."""
+        if revision > self._revision or self._revision - revision > len(self._pending.changes):
+            raise EditRejected("rollback", f"cannot roll back to revision {revision}")
+        while self._revision > revision:
+            entry = self._history.pop()
+            self._text = entry.inverse.apply(self._text)
+            self._revision -= 1
+            self._pending.changes.pop()
+        self._pending.conflicts = [(r, c) for r, c in self._pending.conflicts if r <= revision]
+        self._index = None
+
     # -- brackets --------------------------------------------------------------------
 
     def refresh_brackets(self) -> BracketDelta:

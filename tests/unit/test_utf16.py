@@ -11,7 +11,7 @@ from app.engine.utf16 import (
     utf16_length,
 )
 
-valid_text = st.text(st.characters(exclude_categories=("Cs",)))
+valid_text = st.text(st.characters(exclude_categories=["Cs"]))
 
 
 def test_emoji_counts_two_units() -> None:

@@ -1,0 +1,73 @@
+"""Rooms by document id: loaded on first join, closed when idle."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.broker import Broker
+from app.config import Settings
+from app.editing.pipeline import DocumentWriter, EditGuard, WriterLimits
+from app.realtime.room import Peer, Room
+
+
+class RoomRegistry:
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        broker: Broker,
+        guard: EditGuard | None = None,
+    ) -> None:
+        self._settings = settings
+        self._factory = factory
+        self._broker = broker
+        self._guard = guard
+        self._rooms: dict[int, Room] = {}
+        self._loading: dict[int, asyncio.Lock] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def acquire(self, document_id: int) -> Room:
+        room = self._rooms.get(document_id)
+        if room is not None:
+            return room
+        lock = self._loading.setdefault(document_id, asyncio.Lock())
+        async with lock:
+            room = self._rooms.get(document_id)
+            if room is None:
+                room = Room(
+                    document_id, self._writer(document_id), self._settings, self._broker, self._idle
+                )
+                await room.start()
+                self._rooms[document_id] = room
+        return room
+
+    def _writer(self, document_id: int) -> DocumentWriter:
+        limits = WriterLimits(
+            max_document_chars=self._settings.max_document_chars,
+            max_nesting_depth=self._settings.max_nesting_depth,
+            history_window=self._settings.edit_history_window,
+            snapshot_every=self._settings.snapshot_every_edits,
+        )
+        return DocumentWriter(self._factory, document_id, limits, self._guard)
+
+    def _idle(self, room: Room) -> None:
+        if not room.peers and self._rooms.get(room.document_id) is room:
+            del self._rooms[room.document_id]
+            task = asyncio.get_running_loop().create_task(room.stop())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    def room(self, document_id: int) -> Room | None:
+        return self._rooms.get(document_id)
+
+    def peers(self) -> Iterator[Peer]:
+        for room in self._rooms.values():
+            yield from room.peers.values()
+
+    async def close(self) -> None:
+        rooms, self._rooms = list(self._rooms.values()), {}
+        for room in rooms:
+            await room.stop()
