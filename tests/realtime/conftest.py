@@ -10,9 +10,7 @@ from tests.server import ServerProcess, free_port, server_env
 
 
 @pytest.fixture
-def server_factory(
-    tmp_path: Path, seeded_template: Path
-) -> Iterator[Callable[..., ServerProcess]]:
+def server_factory(tmp_path: Path, seeded_template: Path) -> Iterator[Callable[..., ServerProcess]]:
     shutil.copy(seeded_template, tmp_path / "accord.db")
     started: list[ServerProcess] = []
 
