@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file accord.db in data_dir"
     )
     redis_url: str | None = None
+    channel_prefix: str = "accord"  # broker channels; separates deployments on one Redis
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     demo_mode: bool = False
     environment: Literal["development", "production", "test"] = "development"
@@ -52,7 +53,9 @@ class Settings(BaseSettings):
     max_batch_edits: int = 200
     bracket_refresh_ms: float = 100.0  # debounce of bracket re-parsing under load
     presence_interval_ms: float = 50.0
-    remote_gap_timeout_ms: float = 500.0  # wait this long for a missing remote event
+    # With several processes, a room also checks the database this often, in case a
+    # broker message was lost (Redis pub/sub is at-most-once).
+    follow_interval_s: float = 2.0
     room_idle_close_s: float = 30.0
 
     @property

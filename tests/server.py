@@ -95,3 +95,17 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+async def converged(clients: list[Any], within: float = 30.0) -> None:
+    """Wait until every live client is settled at the same revision."""
+    import asyncio
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        revisions = {c.revision for c in clients}
+        if len(revisions) == 1 and all(c.state.is_settled for c in clients):
+            return
+        await asyncio.sleep(0.02)
+    states = [(c.revision, c.state.is_settled) for c in clients]
+    raise AssertionError(f"clients did not converge: {states}")

@@ -32,6 +32,7 @@ class WriterLimits:
     max_nesting_depth: int
     history_window: int
     snapshot_every: int
+    commit_attempts: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +110,26 @@ class DocumentWriter:
     # -- edits -----------------------------------------------------------------------
 
     def submit(self, batch: Sequence[Submission]) -> BatchResult:
-        start = self.live.revision
-        try:
-            return self._submit(batch)
-        except StaleDocument:
-            # Another process committed first: follow it, then try once more.
-            self._rollback(start)
-            followed = self.follow()
-            result = self._submit(batch)
+        """Commit a batch. When another process committed first, follow its edits
+        (returned in ``followed``, to broadcast) and try again."""
+        followed: list[Committed] = []
+        for _attempt in range(self._limits.commit_attempts):
+            start = self.live.revision
+            try:
+                result = self._submit(batch)
+            except StaleDocument:
+                self._rollback(start)
+                followed.extend(self.follow())
+                continue
+            except Exception:
+                log.exception("edit batch failed on document %s", self._document_id)
+                self._rollback(start)
+                raise
             result.followed = followed
             return result
-        except Exception:
-            log.exception("edit batch failed on document %s", self._document_id)
-            self._rollback(start)
-            raise
+        busy = ("internal", "the document is busy; send the edit again")
+        outcomes = [Outcome(s.session, s.edit_id, error=busy) for s in batch]
+        return BatchResult(outcomes=outcomes, followed=followed)
 
     def _rollback(self, revision: int) -> None:
         """Forget the in-memory edits of a batch that did not commit."""

@@ -65,7 +65,7 @@ class Room:
         self._settings = settings
         self._broker = broker
         self._on_idle = on_idle
-        self._channel = f"accord:document:{document_id}"
+        self._channel = f"{settings.channel_prefix}:document:{document_id}"
         self._queue: asyncio.Queue[_Queued | _Remote] = asyncio.Queue()
         self._recent: deque[dict[str, Any]] = deque(maxlen=settings.edit_history_window)
         self._text = ""
@@ -77,6 +77,7 @@ class Room:
         self._task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
         self._last_refresh = 0.0
+        self._last_follow = time.monotonic()
         self._idle_handle: asyncio.TimerHandle | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -199,11 +200,15 @@ class Room:
                 await asyncio.sleep(0.05)
 
     async def _step(self) -> None:
-        timeout = self._refresh_timeout()
+        refresh, follow = self._refresh_timeout(), self._follow_timeout()
+        timeouts = [t for t in (refresh, follow) if t is not None]
         try:
-            first = await asyncio.wait_for(self._queue.get(), timeout)
+            first = await asyncio.wait_for(self._queue.get(), min(timeouts, default=None))
         except TimeoutError:
-            await self._refresh_brackets()
+            if follow is not None and follow <= (refresh if refresh is not None else follow):
+                await self._poll_database()
+            else:
+                await self._refresh_brackets()
             return
         await self._coalesce()
         items = [first]
@@ -243,6 +248,8 @@ class Room:
         edits = [_edit_frame(c) for c in [*result.followed, *result.committed]]
         if edits:
             self._publish_local(edits)
+        if self._writer.live.revision != self._revision:
+            self._after_failure()  # the writer reloaded: peers cannot follow by edits
         self._answer(result, peers)
         if result.committed:
             await self._publish_remote([_edit_frame(c) for c in result.committed])
@@ -301,7 +308,20 @@ class Room:
             self._publish_local(fresh)
             return
         committed = await asyncio.to_thread(self._writer.follow)
+        self._last_follow = time.monotonic()
         self._publish_local([_edit_frame(c) for c in committed])
+
+    def _follow_timeout(self) -> float | None:
+        if not self._settings.redis_url:
+            return None  # one process: every edit goes through this room
+        due = self._last_follow + self._settings.follow_interval_s
+        return max(0.0, due - time.monotonic())
+
+    async def _poll_database(self) -> None:
+        self._last_follow = time.monotonic()
+        committed = await asyncio.to_thread(self._writer.follow)
+        if committed:
+            self._publish_local([_edit_frame(c) for c in committed])
 
     # -- brackets --------------------------------------------------------------------
 
