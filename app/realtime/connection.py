@@ -67,6 +67,7 @@ class Connection:
         self._presence = TokenBucket(20.0, 40)
         self._room: Room | None = None
         self._close_code: int | None = None
+        self._closing = asyncio.Event()
 
     # -- Peer ------------------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class Connection:
     def _close(self, code: int) -> None:
         if self._close_code is None:
             self._close_code = code
+            self._closing.set()
             with contextlib.suppress(asyncio.QueueFull):
                 self._outbox.put_nowait(None)
 
@@ -103,15 +105,23 @@ class Connection:
 
     async def run(self, registry: RoomRegistry) -> None:
         sender = asyncio.create_task(self._send_loop())
+        receiver = asyncio.create_task(self._receive_loop(registry))
+        closing = asyncio.create_task(self._closing.wait())
         try:
-            await self._receive_loop(registry)
+            # A server-side close (revoked, slow reader) must not wait for the client
+            # to send something: stop reading at once.
+            await asyncio.wait({receiver, closing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for task in (receiver, closing):
+                task.cancel()
             if self._room is not None:
                 self._room.leave(self)
             self._close(self._close_code or 1000)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(sender, 5)
+                await asyncio.wait_for(sender, self._settings.close_flush_s)
             sender.cancel()
+            with contextlib.suppress(BaseException):
+                await receiver
 
     async def _send_loop(self) -> None:
         websocket = self._websocket
