@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     # Live editing
     snapshot_every_edits: int = 200
     edit_history_window: int = 1000  # revisions an edit may lag behind and still rebase
+    edit_history_chars: int = 20_000_000  # ... and the text those revisions may hold
     send_queue_frames: int = 1000  # frames queued for one client before it is cut off
     close_flush_s: float = 5.0  # time a closing connection gets to send its last frames
     coalesce_window_ms: float = 15.0  # edits arriving within this window share one frame

@@ -31,6 +31,7 @@ class WriterLimits:
     max_document_chars: int
     max_nesting_depth: int
     history_window: int
+    history_chars: int
     snapshot_every: int
     commit_attempts: int = 5
 
@@ -99,6 +100,7 @@ class DocumentWriter:
             self._document_id,
             max_depth=self._limits.max_nesting_depth,
             history_limit=self._limits.history_window,
+            history_chars=self._limits.history_chars,
         )
         self.live, self.scope = loaded.live, loaded.scope
         self._recent = loaded.recent_ids

@@ -80,7 +80,14 @@ def document_scope(db: Session, document_id: int) -> DocumentScope:
     return DocumentScope(document_id, row[1], row[2], row[0])
 
 
-def load_live(db: Session, document_id: int, *, max_depth: int, history_limit: int) -> Loaded:
+def load_live(
+    db: Session,
+    document_id: int,
+    *,
+    max_depth: int,
+    history_limit: int,
+    history_chars: int = 20_000_000,
+) -> Loaded:
     """The document's live state: latest snapshot plus the edits after it."""
     scope = document_scope(db, document_id)
     document = db.get_one(DraftDocument, document_id)
@@ -98,6 +105,7 @@ def load_live(db: Session, document_id: int, *, max_depth: int, history_limit: i
             origins=origins,
             max_depth=max_depth,
             history_limit=history_limit,
+            history_chars=history_chars,
         )
     else:
         live = LiveDocument(
@@ -107,6 +115,7 @@ def load_live(db: Session, document_id: int, *, max_depth: int, history_limit: i
             origins=origins,
             max_depth=max_depth,
             history_limit=history_limit,
+            history_chars=history_chars,
         )
         for entry in entries_after(db, document_id, snapshot.revision):
             live.apply_committed(

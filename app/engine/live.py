@@ -136,12 +136,16 @@ class LiveDocument:
         origins: dict[str, str] | None = None,
         max_depth: int = DEFAULT_MAX_DEPTH,
         history_limit: int = 1000,
+        history_chars: int = 20_000_000,
         new_id: Callable[[], str] = new_bracket_id,
     ) -> None:
         self._text = text
         self._revision = revision
         self._index: Utf16Index | None = None
         self._history: deque[_Entry] = deque(maxlen=history_limit)
+        # Old revisions cost memory in proportion to the text they changed: bound both.
+        self._history_chars = 0
+        self._history_chars_limit = history_chars
         self._max_depth = max_depth
         self._new_id = new_id
         self._origins: dict[str, str] = dict(origins or {})
@@ -226,9 +230,7 @@ class LiveDocument:
     ) -> Applied:
         before = self.index
         new_text = changes.apply(self._text)
-        self._history.append(
-            _Entry(self._revision + 1, changes, changes.invert(self._text), author)
-        )
+        self._remember(_Entry(self._revision + 1, changes, changes.invert(self._text), author))
         self._text, self._revision, self._index = new_text, self._revision + 1, None
         self._pending.changes.append(changes)
         self._pending.conflicts.extend((self._revision, c) for c in conflicts)
@@ -240,12 +242,21 @@ class LiveDocument:
             [_conflict_wire(c, self.index) for c in conflicts],
         )
 
+    def _remember(self, entry: _Entry) -> None:
+        if len(self._history) == self._history.maxlen:
+            self._history_chars -= _size(self._history[0])
+        self._history.append(entry)
+        self._history_chars += _size(entry)
+        while self._history_chars > self._history_chars_limit and len(self._history) > 1:
+            self._history_chars -= _size(self._history.popleft())
+
     def rollback(self, revision: int) -> None:
         """Return to an earlier revision (undo edits whose commit failed)."""
         if revision > self._revision or self._revision - revision > len(self._pending.changes):
             raise EditRejected("rollback", f"cannot roll back to revision {revision}")
         while self._revision > revision:
             entry = self._history.pop()
+            self._history_chars -= _size(entry)
             self._text = entry.inverse.apply(self._text)
             self._revision -= 1
             self._pending.changes.pop()
@@ -363,6 +374,10 @@ class LiveDocument:
             return ChangeSet.from_wire(base, wire)
         except ChangeError as exc:
             raise EditRejected(exc.code, exc.message) from None
+
+
+def _size(entry: _Entry) -> int:
+    return entry.changes.inserted_length + entry.inverse.inserted_length
 
 
 def _identity(offset: int) -> int | None:

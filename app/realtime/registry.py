@@ -49,6 +49,7 @@ class RoomRegistry:
             max_document_chars=self._settings.max_document_chars,
             max_nesting_depth=self._settings.max_nesting_depth,
             history_window=self._settings.edit_history_window,
+            history_chars=self._settings.edit_history_chars,
             snapshot_every=self._settings.snapshot_every_edits,
         )
         return DocumentWriter(self._factory, document_id, limits, self._guard)

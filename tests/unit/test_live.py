@@ -147,3 +147,14 @@ def test_ids_of_untouched_brackets_survive_random_edits(
         edit(doc, doc.revision, [[index.to_utf16(cp), index.to_utf16(end), insert]])
     doc.refresh_brackets()
     assert {b.id for b in doc.brackets()} == set(start)
+
+
+def test_history_is_bounded_by_the_text_it_holds() -> None:
+    doc = make("", history_chars=1000)
+    for revision in range(10):
+        edit(doc, revision, [[0, 0, "x" * 300]])
+    # only the last few revisions can still be rebased onto
+    doc.prepare(8, [[0, 0, "y"]])
+    with pytest.raises(EditRejected) as caught:
+        doc.prepare(2, [[0, 0, "y"]])
+    assert caught.value.code == "base_too_old"
