@@ -39,6 +39,10 @@ def serve(
         workers=workers,
         log_level="info",
         ws_max_size=settings.max_message_bytes,
+        # Broadcast frames are serialised once and written to every socket as they are;
+        # per-connection compression would make each socket's bytes different.
+        ws="app.realtime.fastsend:FastSendProtocol",
+        ws_per_message_deflate=False,
     )
 
 

@@ -14,6 +14,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import DomainError
 from app.logs import get_logger
+from app.realtime.fastsend import EXTENSION, BroadcastFrame, RawSender
 from app.realtime.protocol import (
     ClientMessage,
     Edit,
@@ -68,12 +69,26 @@ class Connection:
         self._room: Room | None = None
         self._close_code: int | None = None
         self._closing = asyncio.Event()
+        self._sending = False
+        extensions = websocket.scope.get("extensions") or {}
+        self._raw: RawSender | None = extensions.get(EXTENSION)
 
     # -- Peer ------------------------------------------------------------------------
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: str | BroadcastFrame) -> None:
         if self._close_code is not None:
             return
+        if isinstance(frame, BroadcastFrame):
+            # Straight to the socket when nothing is queued ahead of it (order holds).
+            raw = self._raw
+            if (
+                raw is not None
+                and not self._sending
+                and self._outbox.empty()
+                and raw.write(frame.wire)
+            ):
+                return
+            frame = frame.text
         try:
             self._outbox.put_nowait(frame)
         except asyncio.QueueFull:
@@ -127,7 +142,9 @@ class Connection:
         websocket = self._websocket
         try:
             while (frame := await self._outbox.get()) is not None:
+                self._sending = True
                 await websocket.send_text(frame)
+                self._sending = False
             await websocket.close(self._close_code or 1000)
         except (WebSocketDisconnect, RuntimeError, OSError):
             self._close_code = self._close_code or 1006

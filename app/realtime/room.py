@@ -23,6 +23,7 @@ from app.config import Settings
 from app.editing.pipeline import BatchResult, Committed, DocumentWriter, Submission, apply_remote
 from app.engine.live import BracketDelta
 from app.logs import get_logger
+from app.realtime.fastsend import BroadcastFrame
 from app.realtime.protocol import PROTOCOL_VERSION, Edit, Join, Presence, encode, error_frame
 
 log = get_logger(__name__)
@@ -35,7 +36,7 @@ class Peer(Protocol):
     token: str
     can_edit: bool
 
-    def send(self, frame: str) -> None: ...
+    def send(self, frame: str | BroadcastFrame) -> None: ...
     def revoke(self, code: str, message: str) -> None: ...
 
 
@@ -277,7 +278,7 @@ class Room:
     def _publish_local(self, edits: list[dict[str, Any]]) -> None:
         self._recent.extend(edits)
         self._sync_view()
-        frame = encode({"type": "edits", "edits": edits})
+        frame = BroadcastFrame(encode({"type": "edits", "edits": edits}))
         for peer in list(self.peers.values()):
             peer.send(frame)
 
@@ -336,7 +337,7 @@ class Room:
         delta = await asyncio.to_thread(self._writer.refresh_brackets)
         self._brackets = [v.wire() for v in self._writer.live.brackets()]
         if not delta.is_empty:
-            frame = encode(_bracket_frame(delta))
+            frame = BroadcastFrame(encode(_bracket_frame(delta)))
             for peer in list(self.peers.values()):
                 peer.send(frame)
 
@@ -351,7 +352,7 @@ class Room:
         await asyncio.sleep(self._settings.presence_interval_ms / 1000)
         dirty, self._presence_dirty = self._presence_dirty, set()
         updates = [self._presence.get(s) or {"session": s, "left": True} for s in sorted(dirty)]
-        frame = encode({"type": "presence", "updates": updates})
+        frame = BroadcastFrame(encode({"type": "presence", "updates": updates}))
         for peer in list(self.peers.values()):
             peer.send(frame)
 
