@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file accord.db in data_dir"
     )
     redis_url: str | None = None
+    sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
     channel_prefix: str = "accord"  # broker channels; separates deployments on one Redis
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     demo_mode: bool = False
