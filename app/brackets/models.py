@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, CreatedMixin, TimestampMixin
+from app.db.base import Base, CreatedMixin, TimestampMixin, utcnow
 
 
 class BracketStatus(StrEnum):
@@ -113,3 +113,19 @@ class Resolution(CreatedMixin, Base):
     text_before: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class BracketCount(Base):
+    """Open brackets, groups and options of a document at a revision, for plotting."""
+
+    __tablename__ = "bracket_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int]
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    brackets: Mapped[int]
+    groups: Mapped[int]
+    options: Mapped[int]

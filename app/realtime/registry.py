@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.principal import Principal
+from app.auth.service import principal_for_token
 from app.broker import Broker
 from app.config import Settings
+from app.db.session import transaction
 from app.editing.pipeline import DocumentWriter, EditGuard, WriterLimits
 from app.realtime.room import Peer, Room
 
@@ -67,6 +70,23 @@ class RoomRegistry:
     def peers(self) -> Iterator[Peer]:
         for room in self._rooms.values():
             yield from room.peers.values()
+
+    async def recheck_user(self, user_id: int) -> None:
+        """Apply a change of a user's account or roles to their open connections at once:
+        connections that lost their rights are closed, the others get the new rights."""
+        for room in list(self._rooms.values()):
+            scope = room.scope
+            for peer in [p for p in room.peers.values() if p.principal.user_id == user_id]:
+                principal = await asyncio.to_thread(self._principal, peer.token)
+                if principal is None or not principal.can_read_conference(scope.conference_id):
+                    peer.revoke("forbidden", "your access to this document was withdrawn")
+                    continue
+                peer.principal = principal
+                peer.can_edit = principal.can_edit(scope.conference_id, scope.working_group_id)
+
+    def _principal(self, token: str) -> Principal | None:
+        with transaction(self._factory) as db:
+            return principal_for_token(db, token)
 
     async def close(self) -> None:
         rooms, self._rooms = list(self._rooms.values()), {}
