@@ -111,6 +111,12 @@ class Resolution(CreatedMixin, Base):
     chosen_bracket_id: Mapped[str | None] = mapped_column(ForeignKey("brackets.id"))
     tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     text_before: Mapped[str] = mapped_column(Text, default="")
+    # The replaced range in the text at ``revision``, and the ids of the brackets it
+    # held with their offsets relative to its start: what a reopening restores.
+    start: Mapped[int | None]
+    end: Mapped[int | None]
+    members: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,11 +20,79 @@ from app.db.session import transaction
 from app.editing import service
 from app.editing.service import NO_AUTHOR, Author, DocumentScope, EditRecord, StaleDocument
 from app.engine.changes import ChangeSet
-from app.engine.live import Applied, BracketDelta, EditRejected, LiveDocument, Prepared
+from app.engine.live import (
+    Applied,
+    BracketDelta,
+    BracketView,
+    EditRejected,
+    LiveDocument,
+    Prepared,
+)
+from app.errors import Conflict
 
 log = logging.getLogger(__name__)
 
 EditGuard = Callable[[Session, Principal, DocumentScope, LiveDocument, ChangeSet], None]
+T = TypeVar("T")
+
+
+class CommandContext:
+    """What a workflow command sees inside the writer: the live document, its scope,
+    and a way to edit the text as part of the command's transaction."""
+
+    def __init__(self, writer: DocumentWriter, db: Session, principal: Principal) -> None:
+        self._writer = writer
+        self.db = db
+        self.principal = principal
+        self.records: list[EditRecord] = []
+        self.committed: list[Committed] = []
+        self.deltas: list[BracketDelta] = []
+
+    @property
+    def live(self) -> LiveDocument:
+        return self._writer.live
+
+    @property
+    def scope(self) -> DocumentScope:
+        return self._writer.scope
+
+    def edit(self, changes: ChangeSet) -> Applied:
+        """Change the text; committed with the command, broadcast after it."""
+        who = self.principal
+        applied = self.live.apply(
+            Prepared(self.live.revision, changes, (), False), author=who.user_id
+        )
+        self.records.append(
+            EditRecord(
+                applied.revision,
+                applied.revision - 1,
+                who.user_id,
+                who.delegation_id,
+                None,
+                changes,
+                (),
+            )
+        )
+        author = Author(who.user_id, who.display_name, who.delegation_id, who.delegation_code)
+        self.committed.append(Committed(applied, author, None))
+        return applied
+
+    def brackets(
+        self, preferred: dict[tuple[int, int], str] | None = None
+    ) -> dict[str, BracketView]:
+        """Current brackets by id (re-parsed and persisted first if the text moved)."""
+        if self.live.brackets_stale:
+            delta, _ = self._writer._refresh_in(self.db, preferred)
+            self.deltas.append(delta)
+        return {view.id: view for view in self.live.brackets()}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult(Generic[T]):
+    value: T
+    committed: list[Committed]
+    followed: list[Committed]
+    deltas: list[BracketDelta]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +309,10 @@ class DocumentWriter:
             raise EditRejected(
                 "nesting_too_deep", f"brackets nest at most {self._limits.max_nesting_depth} deep"
             )
+        if self.live.locks_touched(changes) and not principal.chairs(self.scope.working_group_id):
+            raise EditRejected(
+                "locked", "this paragraph is agreed ad referendum; only the chair may change it"
+            )
         if self._guard is not None:
             self._guard(db, principal, self.scope, self.live, changes)
         return prepared
@@ -250,6 +323,36 @@ class DocumentWriter:
             floor = self.live.revision - window
             self._recent = {k: r for k, r in self._recent.items() if r > floor}
 
+    # -- workflow commands -------------------------------------------------------------
+
+    def execute(
+        self, principal: Principal, command: Callable[[CommandContext], T]
+    ) -> CommandResult[T]:
+        """Run a command (a proposal, a resolution, ...) as one unit of work, in order
+        with the edits. Its text changes and its records commit together or not at all."""
+        followed: list[Committed] = []
+        for _attempt in range(self._limits.commit_attempts):
+            start = self.live.revision
+            try:
+                with transaction(self._factory) as db:
+                    if service.lock_document(db, self._document_id) != start:
+                        raise StaleDocument("another process committed first")
+                    context = CommandContext(self, db, principal)
+                    value = command(context)
+                    service.commit_edits(
+                        db, self._document_id, start, context.records, self.live.text
+                    )
+                    context.brackets()  # new brackets get ids in the same transaction
+            except StaleDocument:  # raised before the command touched anything
+                followed.extend(self.follow())
+                continue
+            except BaseException:
+                # The command may have re-parsed or edited in memory: start clean.
+                self.load()
+                raise
+            return CommandResult(value, context.committed, followed, context.deltas)
+        raise Conflict("the document is busy; try again")
+
     # -- following other processes ---------------------------------------------------
 
     def remember(self, user_id: object, edit_id: object, revision: int) -> None:
@@ -259,36 +362,45 @@ class DocumentWriter:
     def follow(self) -> list[Committed]:
         """Apply edits other processes committed since our revision."""
         with transaction(self._factory) as db:
-            entries = service.entries_after(db, self._document_id, self.live.revision)
-            authors = service.authors(db, {e.user_id for e in entries if e.user_id})
-            committed = []
-            for entry in entries:
-                changes = service.changes_from_json(len(self.live.text), entry.changes)
-                applied = self.live.apply_committed(entry.revision, changes, author=entry.user_id)
-                if entry.user_id is not None and entry.client_edit_id is not None:
-                    self._recent[(entry.user_id, entry.client_edit_id)] = entry.revision
-                author = authors.get(entry.user_id or -1, NO_AUTHOR)
-                committed.append(Committed(applied, author, entry.client_edit_id))
-            return committed
+            return self._follow_in(db)
+
+    def _follow_in(self, db: Session) -> list[Committed]:
+        entries = service.entries_after(db, self._document_id, self.live.revision)
+        authors = service.authors(db, {e.user_id for e in entries if e.user_id})
+        committed = []
+        for entry in entries:
+            changes = service.changes_from_json(len(self.live.text), entry.changes)
+            applied = self.live.apply_committed(entry.revision, changes, author=entry.user_id)
+            self.remember(entry.user_id, entry.client_edit_id, entry.revision)
+            author = authors.get(entry.user_id or -1, NO_AUTHOR)
+            committed.append(Committed(applied, author, entry.client_edit_id))
+        return committed
 
     # -- brackets --------------------------------------------------------------------
 
-    def refresh_brackets(self) -> BracketDelta:
-        """Re-parse and persist bracket ids. The latest snapshot is the authority on ids:
-        if another process saved a newer one, adopt it instead of minting new ids."""
+    def refresh_brackets(self) -> tuple[BracketDelta, list[Committed]]:
+        """Re-parse and persist bracket ids; also the edits followed on the way."""
         with transaction(self._factory) as db:
-            service.lock_document(db, self._document_id)
-            latest = service.latest_snapshot_revision(db, self._document_id)
-            if latest is not None and latest > self.live.parsed_revision:
-                before = {view.id for view in self.live.brackets()}
-                self._load_in(db)
-                return self._difference(before)
-            delta = self.live.refresh_brackets()
-            due = self.live.revision - self._last_snapshot >= self._limits.snapshot_every
-            if not delta.is_empty or due:
-                service.save_brackets(db, self._document_id, self.live, delta)
-                self._last_snapshot = self.live.revision
-            return delta
+            return self._refresh_in(db)
+
+    def _refresh_in(
+        self, db: Session, preferred: dict[tuple[int, int], str] | None = None
+    ) -> tuple[BracketDelta, list[Committed]]:
+        # Under the document lock, the latest snapshot is the authority on ids: if
+        # another process saved one since ours, adopt its ids instead of minting new ones.
+        current = service.lock_document(db, self._document_id)
+        followed = self._follow_in(db) if current != self.live.revision else []
+        latest = service.latest_snapshot_revision(db, self._document_id)
+        if latest is not None and latest > self._last_snapshot:
+            before = {view.id for view in self.live.brackets()}
+            self._load_in(db)
+            return self._difference(before), followed
+        delta = self.live.refresh_brackets(preferred)
+        due = self.live.revision - self._last_snapshot >= self._limits.snapshot_every
+        if not delta.is_empty or due:
+            service.save_brackets(db, self._document_id, self.live, delta)
+            self._last_snapshot = self.live.revision
+        return delta, followed
 
     def _difference(self, before: set[str]) -> BracketDelta:
         views = self.live.brackets()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.brackets.models import Bracket, BracketOrigin, BracketStatus
+from app.brackets.models import Bracket, BracketCount, BracketOrigin, BracketStatus
 from app.conferences.models import WorkingGroup
 from app.db.base import utcnow
 from app.delegations.models import Delegation
@@ -22,6 +22,7 @@ from app.documents.models import DraftDocument, EditLogEntry, Snapshot
 from app.engine.changes import ChangeSet, Replace
 from app.engine.live import BracketDelta, ConflictRecord, LiveDocument
 from app.errors import Conflict, NotFound
+from app.locks.models import ParagraphLock
 
 
 class StaleDocument(Conflict):
@@ -117,15 +118,35 @@ def load_live(
             history_limit=history_limit,
             history_chars=history_chars,
         )
+        locks = _active_locks(db, document_id)
+        _add_locks(live, locks, snapshot.revision, at_or_before=True)
         for entry in entries_after(db, document_id, snapshot.revision):
             live.apply_committed(
                 entry.revision,
                 changes_from_json(len(live.text), entry.changes),
                 author=entry.user_id,
             )
+            _add_locks(live, locks, entry.revision)
     if live.text != document.text:
         raise RuntimeError(f"document {document_id}: edit log and text disagree")
     return Loaded(live, scope, _recent_ids(db, document_id, history_limit))
+
+
+def _active_locks(db: Session, document_id: int) -> Sequence[ParagraphLock]:
+    return db.scalars(
+        select(ParagraphLock).where(
+            ParagraphLock.document_id == document_id, ParagraphLock.released_at.is_(None)
+        )
+    ).all()
+
+
+def _add_locks(
+    live: LiveDocument, locks: Sequence[ParagraphLock], revision: int, *, at_or_before: bool = False
+) -> None:
+    """Locks are stored as of a revision; add each when the replay reaches it."""
+    for lock in locks:
+        if lock.as_of_revision == revision or (at_or_before and lock.as_of_revision < revision):
+            live.lock(lock.id, lock.start, lock.end)
 
 
 def _table(snapshot: Snapshot) -> list[tuple[str, int, int]]:
@@ -260,12 +281,29 @@ def save_brackets(
             .where(Bracket.id.in_(delta.ended), Bracket.status == BracketStatus.open)
             .values(status=BracketStatus.ended, ended_revision=delta.revision)
         )
+    if delta.created or delta.ended or not has_snapshot(db, document_id):
+        result = live.parse_result
+        db.add(
+            BracketCount(
+                document_id=document_id,
+                revision=live.revision,
+                brackets=len(result.brackets),
+                groups=len(result.groups),
+                options=len(result.options),
+            )
+        )
     save_snapshot(db, document_id, live)
 
 
 def save_snapshot(db: Session, document_id: int, live: LiveDocument) -> None:
     if live.brackets_stale:
         raise RuntimeError("refresh brackets before a snapshot")
+    for lock_id, (start, end) in live.locks.items():
+        db.execute(
+            update(ParagraphLock)
+            .where(ParagraphLock.id == lock_id)
+            .values(start=start, end=end, as_of_revision=live.revision)
+        )
     existing = db.scalar(
         select(Snapshot).where(
             Snapshot.document_id == document_id, Snapshot.revision == live.revision

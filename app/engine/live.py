@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from app.engine.changes import ChangeError, ChangeSet
+from app.engine.changes import ChangeError, ChangeSet, Replace
 from app.engine.identity import carry_ids
 from app.engine.notation import DEFAULT_MAX_DEPTH, Bracket, ParseResult, parse
 from app.engine.rebase import Conflict, rebase
@@ -150,6 +150,7 @@ class LiveDocument:
         self._new_id = new_id
         self._origins: dict[str, str] = dict(origins or {})
         self._pending = _Pending()
+        self._locks: dict[int, tuple[int, int]] = {}
         self._parse, self._ids = self._initial_ids(known_ids)
         self._wordings = self._current_wordings()
 
@@ -233,6 +234,7 @@ class LiveDocument:
         self._remember(_Entry(self._revision + 1, changes, changes.invert(self._text), author))
         self._text, self._revision, self._index = new_text, self._revision + 1, None
         self._pending.changes.append(changes)
+        self._locks = {k: _map_range(changes, r) for k, r in self._locks.items()}
         self._pending.conflicts.extend((self._revision, c) for c in conflicts)
         return Applied(
             self._revision,
@@ -250,9 +252,68 @@ class LiveDocument:
         while self._history_chars > self._history_chars_limit and len(self._history) > 1:
             self._history_chars -= _size(self._history.popleft())
 
+    # -- locked ranges ---------------------------------------------------------------
+
+    @property
+    def locks(self) -> dict[int, tuple[int, int]]:
+        """Locked ranges (code points) by lock id, carried through every edit."""
+        return dict(self._locks)
+
+    def lock(self, lock_id: int, start: int, end: int) -> None:
+        self._locks[lock_id] = (start, end)
+
+    def unlock(self, lock_id: int) -> None:
+        self._locks.pop(lock_id, None)
+
+    def locks_touched(self, changes: ChangeSet) -> list[int]:
+        """Locks whose text ``changes`` would alter (insertions at their edges do not)."""
+        return [
+            k
+            for k, (start, end) in self._locks.items()
+            if any(_touches(r, start, end) for r in changes.replaces)
+        ]
+
+    # -- positions from older revisions ------------------------------------------------
+
+    def range_now(self, revision: int, start_u16: int, end_u16: int) -> tuple[int, int]:
+        """A UTF-16 range in the text at ``revision`` as code points now; refused when
+        edits since touched it."""
+        if revision > self._revision or revision < 0:
+            raise EditRejected("bad_base", f"revision {revision} is not known here")
+        concurrent = self._since(revision) if revision < self._revision else []
+        base = self._text_at(concurrent) if concurrent else self._text
+        index = Utf16Index(base) if concurrent else self.index
+        try:
+            start, end = index.to_codepoint(start_u16), index.to_codepoint(end_u16)
+        except ValueError as exc:
+            raise EditRejected("out_of_range", str(exc)) from None
+        if start > end:
+            raise EditRejected("unordered", "the range ends before it starts")
+        for entry in concurrent:
+            if any(_touches(r, start, end) for r in entry.changes.replaces):
+                raise EditRejected(
+                    "stale_selection", "the selected text changed meanwhile; select it again"
+                )
+            start, end = _map_range(entry.changes, (start, end))
+        return start, end
+
+    def adopt_ids(self, ids_by_span: dict[tuple[int, int], str]) -> None:
+        """Give the brackets at these (open, close) offsets these ids (after a refresh),
+        e.g. to restore the ids of a group a chair's resolution had removed."""
+        if self._pending.changes:
+            raise EditRejected("stale_brackets", "refresh brackets first")
+        self._ids = tuple(
+            ids_by_span.get((b.open, b.close), i)
+            for i, b in zip(self._ids, self._parse.brackets, strict=True)
+        )
+        self._wordings = self._current_wordings()
+
     def rollback(self, revision: int) -> None:
         """Return to an earlier revision (undo edits whose commit failed)."""
-        if revision > self._revision or self._revision - revision > len(self._pending.changes):
+        movable = self._revision - revision <= len(self._pending.changes) and not (
+            self._locks and revision < self._revision  # locked ranges do not map back
+        )
+        if revision > self._revision or not movable:
             raise EditRejected("rollback", f"cannot roll back to revision {revision}")
         while self._revision > revision:
             entry = self._history.pop()
@@ -265,19 +326,26 @@ class LiveDocument:
 
     # -- brackets --------------------------------------------------------------------
 
-    def refresh_brackets(self) -> BracketDelta:
-        """Re-parse and carry ids through every change since the last parse."""
+    def refresh_brackets(self, preferred: dict[tuple[int, int], str] | None = None) -> BracketDelta:
+        """Re-parse and carry ids through every change since the last parse. A new
+        bracket at an (open, close) in ``preferred`` takes that id (a restored one)."""
         if not self._pending.changes:
             return BracketDelta(self._revision, (), (), ())
         old = list(zip(self._ids, self._parse.brackets, strict=True))
         mapped = _map_through(old, self._pending.changes)
         new_parse = parse(self._text, max_depth=self._max_depth)
         assignment = carry_ids(mapped, new_parse.brackets, _identity, self._new_id)
-        self._parse, self._ids = new_parse, tuple(i for i, _ in assignment.assigned)
+        fresh = set(assignment.created)
+        wanted = preferred or {}
+        ids = tuple(
+            wanted.get((b.open, b.close), i) if i in fresh else i for i, b in assignment.assigned
+        )
+        created = {i for i in ids if i in fresh or i in wanted.values()}
+        self._parse, self._ids = new_parse, ids
         self._mark_conflicts()
         self._pending = _Pending()
         kept = set(self._ids)
-        return self._delta(set(assignment.created), tuple(i for i, _ in old if i not in kept))
+        return self._delta(created, tuple(i for i, _ in old if i not in kept))
 
     def _delta(self, created: set[str], ended: tuple[str, ...]) -> BracketDelta:
         wordings = self._current_wordings()
@@ -374,6 +442,18 @@ class LiveDocument:
             return ChangeSet.from_wire(base, wire)
         except ChangeError as exc:
             raise EditRejected(exc.code, exc.message) from None
+
+
+def _touches(replace: Replace, start: int, end: int) -> bool:
+    """Does the replacement alter text inside [start, end)?"""
+    if replace.start == replace.end:  # an insertion
+        return start < replace.start < end
+    return replace.start < end and replace.end > start
+
+
+def _map_range(changes: ChangeSet, span: tuple[int, int]) -> tuple[int, int]:
+    start = changes.map_position(span[0], 1)
+    return start, max(start, changes.map_position(span[1], -1))
 
 
 def _size(entry: _Entry) -> int:

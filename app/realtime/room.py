@@ -15,18 +15,26 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.auth.principal import Principal
 from app.broker import Broker
 from app.config import Settings
-from app.editing.pipeline import BatchResult, Committed, DocumentWriter, Submission, apply_remote
+from app.editing.pipeline import (
+    BatchResult,
+    CommandContext,
+    Committed,
+    DocumentWriter,
+    Submission,
+    apply_remote,
+)
 from app.engine.live import BracketDelta
 from app.logs import get_logger
 from app.realtime.fastsend import BroadcastFrame
 from app.realtime.protocol import PROTOCOL_VERSION, Edit, Join, Presence, encode, error_frame
 
 log = get_logger(__name__)
+T = TypeVar("T")
 PROCESS_ID = uuid.uuid4().hex
 
 
@@ -43,6 +51,14 @@ class Peer(Protocol):
 @dataclass(frozen=True, slots=True)
 class _Remote:
     edits: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    principal: Principal
+    run: Callable[[CommandContext], Any]
+    done: asyncio.Future[Any]
+    event: Callable[[Any], dict[str, Any] | None] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +83,7 @@ class Room:
         self._broker = broker
         self._on_idle = on_idle
         self._channel = f"{settings.channel_prefix}:document:{document_id}"
-        self._queue: asyncio.Queue[_Queued | _Remote] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Queued | _Remote | _Command] = asyncio.Queue()
         self._recent: deque[dict[str, Any]] = deque(maxlen=settings.edit_history_window)
         self._text = ""
         self._revision = 0
@@ -132,6 +148,19 @@ class Room:
         self._queue.put_nowait(
             _Queued(peer, Submission(peer.session, peer.token, edit.id, edit.base, edit.changes))
         )
+
+    async def execute(
+        self,
+        principal: Principal,
+        run: Callable[[CommandContext], T],
+        event: Callable[[T], dict[str, Any] | None] | None = None,
+    ) -> T:
+        """Run a workflow command in order with the edits; its text changes and an
+        optional event (built from its result) are broadcast to everyone here."""
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Command(principal, run, done, event))
+        result: T = await done
+        return result
 
     def presence(self, peer: Peer, presence: Presence) -> None:
         cursor = (
@@ -211,18 +240,53 @@ class Room:
             else:
                 await self._refresh_brackets()
             return
+        if isinstance(first, _Command):
+            await self._command(first)
+            return
         await self._coalesce()
-        items = [first]
+        items: list[_Queued | _Remote | _Command] = [first]
         while not self._queue.empty() and len(items) < self._settings.max_batch_edits:
             items.append(self._queue.get_nowait())
+        commands = [item for item in items if isinstance(item, _Command)]
         remote = [e for item in items if isinstance(item, _Remote) for e in item.edits]
         if remote:
             await self._follow(remote)
         queued = [item for item in items if isinstance(item, _Queued)]
         if queued:
             await self._write(queued)
+        for command in commands:
+            await self._command(command)
         if self._refresh_timeout() == 0:
             await self._refresh_brackets()
+
+    async def _command(self, command: _Command) -> None:
+        try:
+            result = await asyncio.to_thread(self._writer.execute, command.principal, command.run)
+        except BaseException as exc:
+            self._after_failure()
+            if not command.done.done():
+                command.done.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        edits = [_edit_frame(c) for c in [*result.followed, *result.committed]]
+        if edits:
+            self._publish_local(edits)
+            await self._publish_remote([_edit_frame(c) for c in result.committed])
+        for delta in result.deltas:
+            self._publish_brackets(delta)
+        event = command.event(result.value) if command.event else None
+        if event is not None:
+            self.broadcast_event(event)
+            await self._publish_payload({"origin": PROCESS_ID, "event": event})
+        if not command.done.done():
+            command.done.set_result(result.value)
+
+    def broadcast_event(self, event: dict[str, Any]) -> None:
+        """A negotiation event (position, proposal, resolution, lock...) for everyone."""
+        frame = BroadcastFrame(encode({"type": "event", "revision": self._revision, **event}))
+        for peer in list(self.peers.values()):
+            peer.send(frame)
 
     async def _coalesce(self) -> None:
         wait = self._last_flush + self._settings.coalesce_window_ms / 1000 - time.monotonic()
@@ -283,7 +347,10 @@ class Room:
             peer.send(frame)
 
     async def _publish_remote(self, edits: list[dict[str, Any]]) -> None:
-        payload = json.dumps({"origin": PROCESS_ID, "edits": edits}, ensure_ascii=False)
+        await self._publish_payload({"origin": PROCESS_ID, "edits": edits})
+
+    async def _publish_payload(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data, ensure_ascii=False)
         try:
             await self._broker.publish(self._channel, payload.encode())
         except Exception:
@@ -294,7 +361,11 @@ class Room:
 
     def _on_broker(self, _channel: str, message: bytes) -> None:
         data = json.loads(message)
-        if data.get("origin") != PROCESS_ID:
+        if data.get("origin") == PROCESS_ID:
+            return
+        if "event" in data:
+            self.broadcast_event(data["event"])
+        else:
             self._queue.put_nowait(_Remote(list(data.get("edits", []))))
 
     async def _follow(self, edits: list[dict[str, Any]]) -> None:
@@ -334,7 +405,12 @@ class Room:
 
     async def _refresh_brackets(self) -> None:
         self._last_refresh = time.monotonic()
-        delta = await asyncio.to_thread(self._writer.refresh_brackets)
+        delta, followed = await asyncio.to_thread(self._writer.refresh_brackets)
+        if followed:
+            self._publish_local([_edit_frame(c) for c in followed])
+        self._publish_brackets(delta)
+
+    def _publish_brackets(self, delta: BracketDelta) -> None:
         self._brackets = [v.wire() for v in self._writer.live.brackets()]
         if not delta.is_empty:
             frame = BroadcastFrame(encode(_bracket_frame(delta)))
