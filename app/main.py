@@ -13,11 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from app import logs
 from app.api import problems
 from app.auth.router import router as auth_router
+from app.brackets.router import router as negotiation_router
 from app.broker import make_broker
 from app.conferences.router import router as conferences_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
 from app.delegations.router import router as delegations_router
+from app.editing.router import router as editing_router
 from app.documents.router import router as documents_router
 from app.errors import NotFound
 from app.realtime.registry import RoomRegistry
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conferences_router,
         delegations_router,
         documents_router,
+        editing_router,
+        negotiation_router,
         realtime_router,
     ):
         app.include_router(router)

@@ -347,3 +347,26 @@ def authors(db: Session, user_ids: set[int]) -> dict[int, Author]:
         .where(User.id.in_(user_ids))
     ).all()
     return {uid: Author(uid, name, did, code) for uid, name, did, code in rows}
+
+
+def map_range_since(
+    db: Session, document_id: int, revision: int, span: tuple[int, int], current_length: int
+) -> tuple[int, int] | None:
+    """Where a range of the text at ``revision`` stands now; None when an edit since
+    changed text inside it."""
+    entries = entries_after(db, document_id, revision)
+    lengths = [current_length]
+    for entry in reversed(entries):  # each entry's base length, walking back from now
+        delta = sum(len(t) - (e - s) for s, e, t in entry.changes)
+        lengths.append(lengths[-1] - delta)
+    lengths.reverse()
+    start, end = span
+    for entry, base_length in zip(entries, lengths, strict=False):
+        changes = changes_from_json(base_length, entry.changes)
+        for r in changes.replaces:
+            inside = start < r.start < end if r.start == r.end else r.start < end and r.end > start
+            if inside:
+                return None
+        start = changes.map_position(start, 1)
+        end = max(start, changes.map_position(end, -1))
+    return start, end
