@@ -19,11 +19,12 @@ from app.conferences.router import router as conferences_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
 from app.delegations.router import router as delegations_router
-from app.editing.router import router as editing_router
 from app.documents.router import router as documents_router
+from app.editing.router import router as editing_router
 from app.errors import NotFound
 from app.realtime.registry import RoomRegistry
 from app.realtime.router import router as realtime_router
+from app.revisions.router import router as revisions_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLACEHOLDER_DIR = Path(__file__).resolve().parents[1] / "frontend" / "public"
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         documents_router,
         editing_router,
         negotiation_router,
+        revisions_router,
         realtime_router,
     ):
         app.include_router(router)

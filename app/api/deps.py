@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.auth.service import principal_for_token
 from app.config import Settings
+from app.db.session import transaction
 from app.errors import NotAuthenticated
 
 
@@ -34,9 +35,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def get_current_user(request: Request, db: SessionDep, settings: SettingsDep) -> Principal:
+def get_current_user(request: Request, settings: SettingsDep) -> Principal:
+    # A transaction of its own, closed at once: handlers that wait on a document's
+    # writer must not hold the database (on SQLite every transaction takes the lock).
     token = request.cookies.get(settings.session_cookie)
-    principal = principal_for_token(db, token) if token else None
+    principal = None
+    if token:
+        with transaction(request.app.state.session_factory) as db:
+            principal = principal_for_token(db, token)
     if principal is None:
         raise NotAuthenticated("sign in first")
     return principal

@@ -30,8 +30,11 @@ def _u16(text: str, at: int) -> int:
 def _select(client: TestClient, phrase: str) -> dict[str, int]:
     document = _document(client)
     start = document["text"].index(phrase)
-    return {"revision": document["revision"], "start": _u16(document["text"], start),
-            "end": _u16(document["text"], start + len(phrase))}
+    return {
+        "revision": document["revision"],
+        "start": _u16(document["text"], start),
+        "end": _u16(document["text"], start + len(phrase)),
+    }
 
 
 def _place(client: TestClient, bracket_id: str) -> dict[str, Any]:
@@ -52,9 +55,10 @@ def test_propose_position_resolve_and_reopen(client: TestClient) -> None:
     assert PHRASE in _document(client)["text"] or True
     text = _document(client)["text"]
     phrase = next(p for p in ("satellite systems", "satellite connectivity") if p in text)
-    proposal = client.post(f"/api/documents/{DOC}/proposals",
-                           json={**_select(client, phrase), "text": "space-based systems",
-                                 "cosponsors": ["KOR"]})
+    proposal = client.post(
+        f"/api/documents/{DOC}/proposals",
+        json={**_select(client, phrase), "text": "space-based systems", "cosponsors": ["KOR"]},
+    )
     assert proposal.status_code == 201, proposal.text
     created = proposal.json()
     assert len(created["alternatives"]) == 2
@@ -65,11 +69,16 @@ def test_propose_position_resolve_and_reopen(client: TestClient) -> None:
 
     # France supports, Russia opposes the original wording; Egypt reserves.
     original = created["alternatives"][0]
-    for user, stance in (("camille.bernard", "support"), ("ivan.sokolov", "oppose"),
-                         ("ahmed.farouk", "reservation")):
+    for user, stance in (
+        ("camille.bernard", "support"),
+        ("ivan.sokolov", "oppose"),
+        ("ahmed.farouk", "reservation"),
+    ):
         _as(client, user)
-        answer = client.put(f"/api/documents/{DOC}/brackets/{original}/position",
-                            json={"stance": stance, "note": "instructions from capital"})
+        answer = client.put(
+            f"/api/documents/{DOC}/brackets/{original}/position",
+            json={"stance": stance, "note": "instructions from capital"},
+        )
         assert answer.status_code == 200, answer.text
     tally = _alt(_place(client, original), original)
     assert (tally["support"], tally["oppose"], tally["reservation"]) == (1, 1, 1)
@@ -81,15 +90,18 @@ def test_propose_position_resolve_and_reopen(client: TestClient) -> None:
 
     # Observers and other delegations' members cannot take positions for others.
     _as(client, "tomas.rivera")
-    refused = client.put(f"/api/documents/{DOC}/brackets/{original}/position",
-                         json={"stance": "support"})
+    refused = client.put(
+        f"/api/documents/{DOC}/brackets/{original}/position", json={"stance": "support"}
+    )
     assert refused.status_code == 403
 
     # Only chairs resolve.
     _as(client, "wang.lei")
     body = {"action": "keep_alternative", "alternative": created["proposal"]}
-    assert client.post(f"/api/documents/{DOC}/brackets/{original}/resolution",
-                       json=body).status_code == 403
+    assert (
+        client.post(f"/api/documents/{DOC}/brackets/{original}/resolution", json=body).status_code
+        == 403
+    )
     _as(client, "khalid.almansouri")
     resolved = client.post(f"/api/documents/{DOC}/brackets/{original}/resolution", json=body)
     assert resolved.status_code == 201, resolved.text
@@ -108,8 +120,10 @@ def test_propose_position_resolve_and_reopen(client: TestClient) -> None:
 
 def test_positions_go_stale_when_the_wording_changes(client: TestClient) -> None:
     _as(client, "wang.lei")
-    created = client.post(f"/api/documents/{DOC}/proposals",
-                          json={**_select(client, "households"), "text": "families"}).json()
+    created = client.post(
+        f"/api/documents/{DOC}/proposals",
+        json={**_select(client, "households"), "text": "families"},
+    ).json()
     proposal = created["proposal"]
     _as(client, "camille.bernard")
     client.put(f"/api/documents/{DOC}/brackets/{proposal}/position", json={"stance": "support"})
@@ -117,9 +131,13 @@ def test_positions_go_stale_when_the_wording_changes(client: TestClient) -> None
     # The wording changes through an ordinary edit.
     document = _document(client)
     at = document["text"].index("[families]") + 1
-    edit = client.post(f"/api/documents/{DOC}/edits", json={
-        "base": document["revision"],
-        "changes": [[_u16(document["text"], at), _u16(document["text"], at), "all "]]})
+    edit = client.post(
+        f"/api/documents/{DOC}/edits",
+        json={
+            "base": document["revision"],
+            "changes": [[_u16(document["text"], at), _u16(document["text"], at), "all "]],
+        },
+    )
     assert edit.status_code == 200, edit.text
     tally = _alt(_place(client, proposal), proposal)
     assert tally["wording"] == "all families"
@@ -134,35 +152,55 @@ def test_positions_go_stale_when_the_wording_changes(client: TestClient) -> None
 def test_add_alternative_cosponsor_and_withdraw(client: TestClient) -> None:
     _as(client, "wang.lei")
     text_before = _document(client)["text"]
-    created = client.post(f"/api/documents/{DOC}/proposals",
-                          json={**_select(client, "schools"), "text": "educational institutions"})
+    created = client.post(
+        f"/api/documents/{DOC}/proposals",
+        json={**_select(client, "schools"), "text": "educational institutions"},
+    )
     created_data = created.json()
     _as(client, "ivan.sokolov")
     third = client.post(
         f"/api/documents/{DOC}/brackets/{created_data['proposal']}/alternatives",
-        json={"text": "учебные заведения", "regional_group": "RCC", "cosponsors": ["KAZ"]})
+        json={"text": "учебные заведения", "regional_group": "RCC", "cosponsors": ["KAZ"]},
+    )
     assert third.status_code == 201, third.text
     assert len(third.json()["alternatives"]) == 3
     _as(client, "camille.bernard")
-    assert client.post(f"/api/documents/{DOC}/brackets/{created_data['proposal']}/cosponsors"
-                       ).status_code == 204
+    assert (
+        client.post(
+            f"/api/documents/{DOC}/brackets/{created_data['proposal']}/cosponsors"
+        ).status_code
+        == 204
+    )
     # Only the proposer withdraws; when it does, its alternative leaves the text.
-    assert client.post(f"/api/documents/{DOC}/brackets/{created_data['proposal']}/withdraw"
-                       ).status_code == 403
+    assert (
+        client.post(
+            f"/api/documents/{DOC}/brackets/{created_data['proposal']}/withdraw"
+        ).status_code
+        == 403
+    )
     _as(client, "ivan.sokolov")
-    assert client.post(f"/api/documents/{DOC}/brackets/{third.json()['proposal']}/withdraw"
-                       ).status_code == 204
+    assert (
+        client.post(
+            f"/api/documents/{DOC}/brackets/{third.json()['proposal']}/withdraw"
+        ).status_code
+        == 204
+    )
     _as(client, "wang.lei")
-    assert client.post(f"/api/documents/{DOC}/brackets/{created_data['proposal']}/withdraw"
-                       ).status_code == 204
+    assert (
+        client.post(
+            f"/api/documents/{DOC}/brackets/{created_data['proposal']}/withdraw"
+        ).status_code
+        == 204
+    )
     assert _document(client)["text"] == text_before
 
 
 def test_a_regional_proposal_needs_members_of_that_group(client: TestClient) -> None:
     _as(client, "wang.lei")
-    answer = client.post(f"/api/documents/{DOC}/proposals",
-                         json={**_select(client, "schools"), "text": "x",
-                               "regional_group": "CEPT"})
+    answer = client.post(
+        f"/api/documents/{DOC}/proposals",
+        json={**_select(client, "schools"), "text": "x", "regional_group": "CEPT"},
+    )
     assert answer.status_code == 422
     assert "CHN is not a member of CEPT" in answer.json()["detail"]
 
@@ -174,34 +212,52 @@ def test_locked_paragraph_refuses_everyone_but_the_chair(client: TestClient) -> 
     lock = locked.json()
     assert "households" in lock["text"] and "\n" not in lock["text"]
     _as(client, "wang.lei")
-    proposal = client.post(f"/api/documents/{DOC}/proposals",
-                           json={**_select(client, "households"), "text": "families"})
+    proposal = client.post(
+        f"/api/documents/{DOC}/proposals",
+        json={**_select(client, "households"), "text": "families"},
+    )
     assert proposal.status_code == 423
     document = _document(client)
     at = _u16(document["text"], document["text"].index("households"))
-    edit = client.post(f"/api/documents/{DOC}/edits",
-                       json={"base": document["revision"], "changes": [[at, at + 1, "H"]]})
+    edit = client.post(
+        f"/api/documents/{DOC}/edits",
+        json={"base": document["revision"], "changes": [[at, at + 1, "H"]]},
+    )
     assert edit.status_code == 423
     # over the websocket too
-    with client.websocket_connect("/ws") as ws:
+    cookie = {"cookie": f"accord_session={client.cookies.get('accord_session')}"}
+    with client.websocket_connect("/ws", headers=cookie) as ws:
         ws.send_json({"type": "join", "protocol": 1, "document": DOC})
-        assert ws.receive_json()["type"] == "welcome"
-        ws.send_json({"type": "edit", "id": "w1", "base": document["revision"],
-                      "changes": [[at, at + 1, "H"]]})
+        welcome = ws.receive_json()
+        assert welcome["type"] == "welcome", welcome
+        ws.send_json(
+            {
+                "type": "edit",
+                "id": "w1",
+                "base": document["revision"],
+                "changes": [[at, at + 1, "H"]],
+            }
+        )
         frame = ws.receive_json()
         while frame["type"] != "error":
             frame = ws.receive_json()
         assert frame["code"] == "locked" and frame["id"] == "w1"
     # editing elsewhere is fine, and the lock follows the text
-    start = client.post(f"/api/documents/{DOC}/edits",
-                        json={"base": document["revision"], "changes": [[0, 0, "¶ "]]})
+    start = client.post(
+        f"/api/documents/{DOC}/edits",
+        json={"base": document["revision"], "changes": [[0, 0, "¶ "]]},
+    )
     assert start.status_code == 200
     _as(client, "khalid.almansouri")
     (current,) = client.get(f"/api/documents/{DOC}/locks").json()
     assert current["start"] == lock["start"] + 2
-    chair_edit = client.post(f"/api/documents/{DOC}/edits", json={
-        "base": _document(client)["revision"], "changes": [[current["start"],
-                                                            current["start"], "a"]]})
+    chair_edit = client.post(
+        f"/api/documents/{DOC}/edits",
+        json={
+            "base": _document(client)["revision"],
+            "changes": [[current["start"], current["start"], "a"]],
+        },
+    )
     assert chair_edit.status_code == 200
     assert client.delete(f"/api/documents/{DOC}/locks/{lock['id']}").status_code == 200
     assert client.get(f"/api/documents/{DOC}/locks").json() == []
@@ -209,8 +265,9 @@ def test_locked_paragraph_refuses_everyone_but_the_chair(client: TestClient) -> 
 
 def test_bracket_counts_are_recorded(client: TestClient) -> None:
     _as(client, "wang.lei")
-    client.post(f"/api/documents/{DOC}/proposals",
-                json={**_select(client, "schools"), "text": "colleges"})
+    client.post(
+        f"/api/documents/{DOC}/proposals", json={**_select(client, "schools"), "text": "colleges"}
+    )
     counts = client.get(f"/api/documents/{DOC}/bracket-counts").json()
     assert len(counts["points"]) >= 2
     assert counts["points"][-1]["groups"] == counts["points"][0]["groups"] + 1
