@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import logs
 from app.api import problems
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.brackets.router import router as negotiation_router
 from app.broker import make_broker
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     for router in (
+        audit_router,
         auth_router,
         conferences_router,
         delegations_router,

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.auth.models import RoleName
 from app.brackets.models import SponsorRole, Sponsorship
 from app.conferences.models import RegionalGroup
 from app.delegations.models import Delegation
@@ -23,12 +24,16 @@ def wording_hash(wording: str) -> str:
 
 
 def require_delegation(ctx: CommandContext) -> int:
-    """The caller's delegation, which must take part in this conference."""
+    """The caller's delegation: a delegate of a delegation at this conference. Chairs
+    act for the meeting, not for their own delegation, while they chair."""
     who = ctx.principal
-    if who.delegation_id is None or who.delegation_conference_id != ctx.scope.conference_id:
-        raise Forbidden("only members of a delegation at this conference may do this")
-    if not who.can_edit(ctx.scope.conference_id, ctx.scope.working_group_id):
-        raise Forbidden("observers may watch, not take part")
+    conference = ctx.scope.conference_id
+    if (
+        who.delegation_id is None
+        or who.delegation_conference_id != conference
+        or not who.has_role(RoleName.delegate, conference)
+    ):
+        raise Forbidden("only delegates of a delegation at this conference may do this")
     return who.delegation_id
 
 

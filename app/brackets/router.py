@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.api.deps import CurrentUser, SessionDep
 from app.auth.principal import Principal
 from app.brackets import positions, proposals, resolutions
+from app.brackets.actions import event_builder
 from app.brackets.models import BracketCount, Resolution
 from app.brackets.schemas import (
     AlternativeCreate,
@@ -53,11 +54,8 @@ async def run(
 
 
 def _event(kind: str, **fields: Any) -> Callable[[Any], dict[str, Any]]:
-    def build(result: Any) -> dict[str, Any]:
-        data = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
-        return {"kind": kind, "data": data, **fields}
-
-    return build
+    build = event_builder(kind)
+    return lambda result: {**build(result), **fields}
 
 
 @router.post("/documents/{document_id}/proposals", response_model=ProposalRead, status_code=201)

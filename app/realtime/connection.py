@@ -11,11 +11,13 @@ import uuid
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.auth.principal import Principal
+from app.brackets.actions import command_for, event_builder, to_json
 from app.config import Settings
 from app.errors import DomainError
 from app.logs import get_logger
 from app.realtime.fastsend import EXTENSION, BroadcastFrame, RawSender
 from app.realtime.protocol import (
+    Action,
     ClientMessage,
     Edit,
     Join,
@@ -184,6 +186,20 @@ class Connection:
                 self._room.presence(self, message)
         elif isinstance(message, Resync):
             self._room.resync(self)
+        elif isinstance(message, Action):
+            await self._action(self._room, message)
+
+    async def _action(self, room: Room, message: Action) -> None:
+        """The same commands as the REST API, answered with ``result`` or ``error``."""
+        try:
+            command, kind = command_for(message.action, message.params)
+            value = await room.execute(
+                self.principal, command, event_builder(kind) if kind else None
+            )
+        except DomainError as exc:
+            self.send(error_frame(exc.code, exc.message, edit_id=message.id))
+            return
+        self.send(encode({"type": "result", "id": message.id, "data": to_json(value)}))
 
     async def _join(self, join: Join, registry: RoomRegistry) -> None:
         if self._room is not None:

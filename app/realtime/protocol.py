@@ -51,6 +51,15 @@ class Presence:
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """A negotiation action (propose, position, resolve, lock, ...) by name."""
+
+    id: str
+    action: str
+    params: object
+
+
+@dataclass(frozen=True, slots=True)
 class Resync:
     pass
 
@@ -60,7 +69,7 @@ class Ping:
     nonce: object
 
 
-ClientMessage = Join | Edit | Presence | Resync | Ping
+ClientMessage = Join | Edit | Presence | Resync | Ping | Action
 
 
 def parse_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
@@ -146,6 +155,19 @@ def _presence(data: dict[str, Any]) -> Presence:
     return Presence(_int(cursor, "anchor"), _int(cursor, "head"), revision)
 
 
+def _action(data: dict[str, Any]) -> Action:
+    request_id = data.get("id")
+    if not _valid_edit_id(request_id):
+        raise ProtocolError(
+            "bad_message", f"'id' must be a string of 1 to {MAX_EDIT_ID_LENGTH} characters"
+        )
+    assert isinstance(request_id, str)
+    name = data.get("action")
+    if not isinstance(name, str):
+        raise ProtocolError("bad_message", "'action' names the action", edit_id=request_id)
+    return Action(request_id, name, data.get("params"))
+
+
 def _ping(data: dict[str, Any]) -> Ping:
     nonce = data.get("nonce")
     if nonce is not None and not isinstance(nonce, (int, str)):
@@ -159,6 +181,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], ClientMessage]] = {
     "presence": _presence,
     "resync": lambda _data: Resync(),
     "ping": _ping,
+    "action": _action,
 }
 
 
