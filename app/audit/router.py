@@ -55,12 +55,9 @@ def document_audit(
 
 
 def _names(db: SessionDep) -> dict[str, dict[int, str]]:
-    return {
-        "user": dict(db.execute(select(User.id, User.display_name)).tuples().all()),
-        "delegation": dict(
-            db.execute(select(Delegation.id, Delegation.country_code)).tuples().all()
-        ),
-    }
+    users = db.execute(select(User.id, User.display_name)).all()
+    delegations = db.execute(select(Delegation.id, Delegation.country_code)).all()
+    return {"user": {i: n for i, n in users}, "delegation": {i: c for i, c in delegations}}
 
 
 def _act(entry: AuditEntry, names: dict[str, dict[int, str]]) -> AuditRead:
