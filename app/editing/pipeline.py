@@ -174,6 +174,9 @@ class DocumentWriter:
         self.live, self.scope = loaded.live, loaded.scope
         self._recent = loaded.recent_ids
         delta = self.live.refresh_brackets()
+        if not service.has_snapshot(db, self._document_id):
+            # First load: every bracket of the text gets its row and its id is kept.
+            delta = BracketDelta(self.live.revision, self.live.brackets(), (), ())
         if not delta.is_empty or not service.has_snapshot(db, self._document_id):
             service.save_brackets(db, self._document_id, self.live, delta)
         self._last_snapshot = self.live.revision
