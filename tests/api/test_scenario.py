@@ -144,8 +144,7 @@ def _negotiate(client: TestClient, watcher: WebSocketTestSession) -> None:
 
 
 def _resolve_everything(client: TestClient, watcher: WebSocketTestSession) -> int:
-    resolved = 0
-    for _ in range(200):
+    for resolved in range(200):
         places = client.get(f"/api/documents/{DOC}/brackets").json()
         if not places:
             return resolved
@@ -158,5 +157,4 @@ def _resolve_everything(client: TestClient, watcher: WebSocketTestSession) -> in
             body = {"action": "keep_alternative", "alternative": best["id"]}
         _ok(client.post(f"/api/documents/{DOC}/brackets/{place['id']}/resolution", json=body))
         _event(watcher, "resolution")
-        resolved += 1
     raise AssertionError("brackets remain after 200 resolutions")
