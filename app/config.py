@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Sessions
     session_cookie: str = "accord_session"
     session_max_age_s: int = 12 * 3600
+    invitation_max_age_s: int = 7 * 24 * 3600
     cookie_secure: bool = False
 
     # Limits

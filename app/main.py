@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import logs
+from app.admin.router import router as admin_router
 from app.api import problems
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await broker.start()
         app.state.broker = broker
         app.state.rooms = RoomRegistry(settings, app.state.session_factory, broker)
+        await app.state.rooms.start()
         try:
             yield
         finally:
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     for router in (
+        admin_router,
         audit_router,
         auth_router,
         conferences_router,

@@ -6,9 +6,17 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from app.api.types import SafeStr
+from app.api.types import SafeStr, reject_unstorable
 from app.auth.models import AffiliationKind, RoleName
 from app.auth.schemas import DelegationRef
 from app.conferences.models import GroupKind
@@ -20,21 +28,37 @@ def _iso3(value: str) -> str:
     return value
 
 
+def _username(value: str) -> str:
+    # Lower case only, so that "Wang.Lei" and "wang.lei" cannot both exist.
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", value):
+        raise ValueError("usernames are 2 to 80 lower-case letters, digits, '.', '_' or '-'")
+    return value
+
+
+# SafeStr's check, applied after the length and pattern checks so that their messages
+# stay plain ("at least 8 characters").
+_Storable = AfterValidator(reject_unstorable)
 # Conference and group codes appear in document symbols ("COM5/WG-B"): no spaces.
-Code = Annotated[SafeStr, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][\w./-]*$")]
-RegionCode = Annotated[SafeStr, Field(pattern=r"^[A-Z][A-Z0-9-]{1,9}$")]
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$"),
+    _Storable,
+]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,9}$")]
 CountryCode = Annotated[SafeStr, AfterValidator(_iso3)]
-Name = Annotated[SafeStr, Field(min_length=1, max_length=200)]
-Note = Annotated[SafeStr, Field(max_length=200)]
-City = Annotated[SafeStr, Field(max_length=100)]
-# Lower case only, so that "Wang.Lei" and "wang.lei" cannot both exist.
-Username = Annotated[SafeStr, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,79}$")]
-Password = Annotated[SafeStr, Field(min_length=8, max_length=200)]
+# Names are trimmed first, so that a blank name is refused.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _Storable
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), _Storable]
+City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), _Storable]
+Username = Annotated[str, AfterValidator(_username)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200), _Storable]
 
 
 class _Input(BaseModel):
     # Unknown fields are refused: a misspelt field in an update must not pass silently.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class _Patch(_Input):

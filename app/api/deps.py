@@ -32,7 +32,9 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": the commit happens before the response is sent, so a client that
+# got an answer can rely on what it changed.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_current_user(request: Request, settings: SettingsDep) -> Principal:

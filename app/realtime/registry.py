@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +14,7 @@ from app.broker import Broker
 from app.config import Settings
 from app.db.session import transaction
 from app.editing.pipeline import DocumentWriter, EditGuard, WriterLimits
-from app.realtime.room import Peer, Room
+from app.realtime.room import PROCESS_ID, Peer, Room
 
 
 class RoomRegistry:
@@ -71,9 +72,29 @@ class RoomRegistry:
         for room in self._rooms.values():
             yield from room.peers.values()
 
+    async def start(self) -> None:
+        await self._broker.subscribe(self._users_channel, self._on_user_changed)
+
+    @property
+    def _users_channel(self) -> str:
+        return f"{self._settings.channel_prefix}:users"
+
     async def recheck_user(self, user_id: int) -> None:
-        """Apply a change of a user's account or roles to their open connections at once:
-        connections that lost their rights are closed, the others get the new rights."""
+        """Apply a change of a user's account or roles to their open connections at once,
+        in this process and (through the broker) in every other one."""
+        await self._recheck_here(user_id)
+        message = json.dumps({"user": user_id, "origin": PROCESS_ID}).encode()
+        await self._broker.publish(self._users_channel, message)
+
+    def _on_user_changed(self, _channel: str, message: bytes) -> None:
+        data = json.loads(message)
+        if data.get("origin") != PROCESS_ID and isinstance(data.get("user"), int):
+            task = asyncio.get_running_loop().create_task(self._recheck_here(data["user"]))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def _recheck_here(self, user_id: int) -> None:
+        """Connections that lost their rights are closed; the others get the new rights."""
         for room in list(self._rooms.values()):
             scope = room.scope
             for peer in [p for p in room.peers.values() if p.principal.user_id == user_id]:
@@ -89,6 +110,7 @@ class RoomRegistry:
             return principal_for_token(db, token)
 
     async def close(self) -> None:
+        await self._broker.unsubscribe(self._users_channel, self._on_user_changed)
         rooms, self._rooms = list(self._rooms.values()), {}
         for room in rooms:
             await room.stop()
