@@ -54,6 +54,20 @@ def document_audit(
     return sorted(rows, key=lambda r: r.at, reverse=True)[:limit]
 
 
+@router.get("/audit", response_model=list[AuditRead])
+def audit_log(user: CurrentUser, db: SessionDep, limit: int = 500) -> list[AuditRead]:
+    """Administrative and negotiation acts across conferences (secretariat)."""
+    conferences = user.conference_ids()
+    if not any(user.is_secretariat(c) for c in (conferences or set())) and not (
+        user.is_global_secretariat()
+    ):
+        raise Forbidden("the full audit log is for the secretariat")
+    limit = max(1, min(limit, 5000))
+    names = _names(db)
+    acts = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
+    return [_act(a, names) for a in acts]
+
+
 def _names(db: SessionDep) -> dict[str, dict[int, str]]:
     users = db.execute(select(User.id, User.display_name)).all()
     delegations = db.execute(select(Delegation.id, Delegation.country_code)).all()

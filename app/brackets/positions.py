@@ -20,6 +20,7 @@ from app.brackets.schemas import (
     RegionTally,
     SponsorRead,
 )
+from app.conferences.models import RegionalGroup
 from app.delegations.models import Delegation
 from app.editing.pipeline import CommandContext
 from app.engine.live import BracketView
@@ -106,12 +107,13 @@ class _Facts:
         ).all()
         code = {d.id: d.country_code for d in delegations}
         facts.regions = {d.country_code: [g.code for g in d.regional_groups] for d in delegations}
+        region_codes = {i: c for i, c in db.execute(select(RegionalGroup.id, RegionalGroup.code))}
         for sponsor in db.scalars(select(Sponsorship).where(Sponsorship.bracket_id.in_(ids))):
             facts.sponsors[sponsor.bracket_id].append(
                 SponsorRead(
                     delegation=code.get(sponsor.delegation_id, "?"),
                     role=sponsor.role,
-                    regional_group=None,
+                    regional_group=region_codes.get(sponsor.regional_group_id or 0),
                     withdrawn=sponsor.withdrawn_at is not None,
                 )
             )

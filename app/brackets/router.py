@@ -11,15 +11,17 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from app.api.deps import CurrentUser, SessionDep
+from app.auth.models import User
 from app.auth.principal import Principal
 from app.brackets import positions, proposals, resolutions
 from app.brackets.actions import event_builder
-from app.brackets.models import BracketCount, Resolution
+from app.brackets.models import BracketCount, Position, Resolution
 from app.brackets.schemas import (
     AlternativeCreate,
     BracketPlace,
     CountPoint,
     DocumentCounts,
+    PositionHistoryRead,
     PositionRead,
     PositionSet,
     ProposalCreate,
@@ -28,6 +30,7 @@ from app.brackets.schemas import (
     ResolutionRead,
 )
 from app.conferences.service import get_working_group
+from app.delegations.models import Delegation
 from app.documents.models import DraftDocument
 from app.documents.service import get_document
 from app.editing.pipeline import CommandContext
@@ -113,6 +116,35 @@ async def set_position(
 ) -> PositionRead:
     command = partial(positions.set_position, bracket_id=bracket_id, data=body)
     return await run(request, user, document_id, command, _event("position", bracket=bracket_id))
+
+
+@router.get(
+    "/documents/{document_id}/brackets/{bracket_id}/positions",
+    response_model=list[PositionHistoryRead],
+)
+def position_history(
+    document_id: int, bracket_id: str, user: CurrentUser, db: SessionDep
+) -> list[PositionHistoryRead]:
+    """Every position ever recorded on this wording, oldest first."""
+    get_document(db, user, document_id)
+    rows = db.execute(
+        select(Position, Delegation.country_code, User.display_name)
+        .join(Delegation, Delegation.id == Position.delegation_id)
+        .outerjoin(User, User.id == Position.user_id)
+        .where(Position.document_id == document_id, Position.bracket_id == bracket_id)
+        .order_by(Position.id)
+    ).all()
+    return [
+        PositionHistoryRead(
+            delegation=code,
+            stance=p.stance,
+            note=p.note,
+            wording=p.wording,
+            user=name,
+            at=p.created_at,
+        )
+        for p, code, name in rows
+    ]
 
 
 @router.get("/documents/{document_id}/brackets", response_model=list[BracketPlace])

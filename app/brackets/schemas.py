@@ -54,6 +54,15 @@ class PositionRead(BaseModel):
     at: datetime
 
 
+class PositionHistoryRead(BaseModel):
+    delegation: str
+    stance: Stance
+    note: str
+    wording: str
+    user: str | None
+    at: datetime
+
+
 class RegionTally(BaseModel):
     regional_group: str
     support: list[str] = []

@@ -144,9 +144,11 @@ def test_positions_go_stale_when_the_wording_changes(client: TestClient) -> None
     assert tally["support"] == 0 and tally["stale"] == 1 and tally["agreeable"] is False
     (position,) = tally["positions"]
     assert position["stale"] is True and position["wording"] == "families"
-    # Confirming again gives the position for the new wording.
+    # Confirming again gives the position for the new wording; history keeps both.
     client.put(f"/api/documents/{DOC}/brackets/{proposal}/position", json={"stance": "support"})
     assert _alt(_place(client, proposal), proposal)["support"] == 1
+    history = client.get(f"/api/documents/{DOC}/brackets/{proposal}/positions").json()
+    assert [h["wording"] for h in history] == ["families", "all families"]
 
 
 def test_add_alternative_cosponsor_and_withdraw(client: TestClient) -> None:
@@ -164,6 +166,11 @@ def test_add_alternative_cosponsor_and_withdraw(client: TestClient) -> None:
     )
     assert third.status_code == 201, third.text
     assert len(third.json()["alternatives"]) == 3
+    sponsors = _alt(_place(client, third.json()["proposal"]), third.json()["proposal"])["sponsors"]
+    assert {(x["delegation"], x["regional_group"]) for x in sponsors} == {
+        ("RUS", "RCC"),
+        ("KAZ", "RCC"),
+    }
     _as(client, "camille.bernard")
     assert (
         client.post(

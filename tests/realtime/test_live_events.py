@@ -219,3 +219,38 @@ class _SilentClient:
 
     def close(self) -> None:
         self._sock.close()
+
+
+async def test_locks_survive_a_restart(server: ServerProcess) -> None:
+    import urllib.request
+
+    chair = await login(server.url, "khalid.almansouri", "accord-demo")
+    watcher = await _client(server, "wang.lei")
+    text = watcher.text
+    start = _u16(text, text.index("households"))
+    await watcher.close()
+    request = urllib.request.Request(
+        f"{server.url}/api/documents/{DT12}/locks",
+        method="POST",
+        data=json.dumps({"revision": 0, "start": start, "end": start + 3}).encode(),
+        headers={"content-type": "application/json", "cookie": f"accord_session={chair}"},
+    )
+
+    def post() -> int:
+        with urllib.request.urlopen(request) as response:
+            return int(response.status)
+
+    assert await asyncio.to_thread(post) == 201
+    server.stop()
+    server.start()
+    ws = await _raw(server, "wang.lei")
+    try:
+        await ws.send(
+            json.dumps(
+                {"type": "edit", "id": "after", "base": 0, "changes": [[start, start + 1, "H"]]}
+            )
+        )
+        frame = await _next_of(ws, "error")
+        assert frame["code"] == "locked"
+    finally:
+        await ws.close()
