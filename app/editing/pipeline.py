@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.principal import Principal
-from app.auth.service import principal_for_token
+from app.auth.service import principal_for_token, valid_tokens
 from app.db.session import transaction
 from app.editing import service
 from app.editing.service import NO_AUTHOR, Author, DocumentScope, EditRecord, StaleDocument
@@ -103,6 +103,7 @@ class WriterLimits:
     history_chars: int
     snapshot_every: int
     commit_attempts: int = 5
+    shared: bool = False  # other processes write to the same database
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,9 @@ class Submission:
     edit_id: str
     base: int
     changes: object
+    # The connection's principal: its roles are kept current by account-change events;
+    # the session and the account themselves are checked against the database per batch.
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +245,12 @@ class DocumentWriter:
 
     def _authorise(self, db: Session, batch: Sequence[Submission]) -> dict[str, Principal]:
         allowed: dict[str, Principal] = {}
-        for submission in {s.session: s for s in batch}.values():
-            principal = principal_for_token(db, submission.token)
+        submissions = {s.session: s for s in batch}.values()
+        valid = valid_tokens(db, {s.token for s in submissions if s.principal is not None})
+        for submission in submissions:
+            principal = submission.principal if submission.token in valid else None
+            if principal is None and submission.principal is None:
+                principal = principal_for_token(db, submission.token)
             if principal is not None and principal.can_edit(
                 self.scope.conference_id, self.scope.working_group_id
             ):
@@ -383,8 +391,20 @@ class DocumentWriter:
 
     def refresh_brackets(self) -> tuple[BracketDelta, list[Committed]]:
         """Re-parse and persist bracket ids; also the edits followed on the way."""
+        if not self._limits.shared:
+            # One process: nobody else mints ids, so only a change needs the database.
+            delta = self.live.refresh_brackets()
+            if delta.is_empty and not self._snapshot_due():
+                return delta, []
+            with transaction(self._factory) as db:
+                service.save_brackets(db, self._document_id, self.live, delta)
+            self._last_snapshot = self.live.revision
+            return delta, []
         with transaction(self._factory) as db:
             return self._refresh_in(db)
+
+    def _snapshot_due(self) -> bool:
+        return self.live.revision - self._last_snapshot >= self._limits.snapshot_every
 
     def _refresh_in(
         self, db: Session, preferred: dict[tuple[int, int], str] | None = None
@@ -399,8 +419,7 @@ class DocumentWriter:
             self._load_in(db)
             return self._difference(before), followed
         delta = self.live.refresh_brackets(preferred)
-        due = self.live.revision - self._last_snapshot >= self._limits.snapshot_every
-        if not delta.is_empty or due:
+        if not delta.is_empty or self._snapshot_due():
             service.save_brackets(db, self._document_id, self.live, delta)
             self._last_snapshot = self.live.revision
         return delta, followed

@@ -55,6 +55,7 @@ class RoomRegistry:
             history_window=self._settings.edit_history_window,
             history_chars=self._settings.edit_history_chars,
             snapshot_every=self._settings.snapshot_every_edits,
+            shared=bool(self._settings.redis_url),
         )
         return DocumentWriter(self._factory, document_id, limits, self._guard)
 

@@ -145,9 +145,10 @@ class Room:
             )
 
     def submit(self, peer: Peer, edit: Edit) -> None:
-        self._queue.put_nowait(
-            _Queued(peer, Submission(peer.session, peer.token, edit.id, edit.base, edit.changes))
+        submission = Submission(
+            peer.session, peer.token, edit.id, edit.base, edit.changes, peer.principal
         )
+        self._queue.put_nowait(_Queued(peer, submission))
 
     async def execute(
         self,
