@@ -1,4 +1,11 @@
 # syntax=docker/dockerfile:1
+FROM node:22-bookworm-slim AS web
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
 FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     ACCORD_DATA_DIR=/var/lib/accord ACCORD_HOST=0.0.0.0 ACCORD_PORT=8000
@@ -6,7 +13,7 @@ WORKDIR /srv/accord
 COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-COPY frontend/public ./frontend/public
+COPY --from=web /src/app/static ./app/static
 RUN pip install --no-cache-dir -c constraints.txt . \
  && useradd --system --home /var/lib/accord accord \
  && mkdir -p /var/lib/accord && chown accord /var/lib/accord

@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := frontend/node_modules/.installed
+WEB    := app/static/index.html
 export ACCORD_DATA_DIR ?= data
 
-.PHONY: run test setup lint typecheck pytest bench clean
+.PHONY: run test setup web browser lint typecheck webtest pytest bench clean
 
-run: setup  ## Set up, seed the demo and serve http://127.0.0.1:8000 (SQLite)
+run: setup web  ## Set up, build the browser client, seed the demo, serve http://127.0.0.1:8000
 	ACCORD_DEMO_MODE=1 $(BIN)/accord demo
 	ACCORD_DEMO_MODE=1 $(BIN)/accord serve
 
-test: setup lint typecheck pytest  ## Set up and run every check and test
+test: setup web browser lint typecheck webtest pytest  ## Set up and run every check and test
 
 setup: $(STAMP)
 
@@ -20,6 +22,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+web: $(NODE_STAMP)  ## Build the browser client into app/static
+	cd frontend && npm run build
+
+browser:  ## Debian's Chromium for the browser tests (they skip, saying why, without it)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check app tests bench
@@ -27,11 +42,16 @@ lint:
 typecheck:
 	$(BIN)/mypy app tests bench migrations
 
+webtest: $(NODE_STAMP)
+	cd frontend && npm test && npm run typecheck
+
 pytest:
 	$(BIN)/pytest
 
 bench: setup
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_fanout.py --quick
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache frontend/node_modules app/static

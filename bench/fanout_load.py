@@ -11,7 +11,7 @@ processes of the machine, so the parent can merge send and receipt times.
 A worker process is driven over a pipe by the parent:
 
     parent -> worker   plan (``WorkerPlan``)
-    worker -> parent   ("connected", count, errors)
+    worker -> parent   ("connected", count, errors, frames, bytes, compressed count)
     parent -> worker   ("phase", PhasePlan) ... ("stop",)
     worker -> parent   ("phase-done", PhaseResult) after each phase
 """
@@ -28,7 +28,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import enable_client_permessage_deflate
@@ -132,8 +132,7 @@ class Client(asyncio.Protocol):
     # -- transport -------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         request = self.protocol.connect()
         request.headers["Cookie"] = f"accord_session={self.plan.token}"
         self.protocol.send_request(request)
@@ -171,6 +170,8 @@ class Client(asyncio.Protocol):
 
     def _handshake(self, response: Response) -> None:
         if self.protocol.state is State.OPEN:
+            if self.protocol.extensions:
+                self.worker.deflate_connections += 1
             self.opened.set_result(None)
         elif not self.opened.done():
             detail = self.protocol.handshake_exc or response.status_code
@@ -202,6 +203,8 @@ class Client(asyncio.Protocol):
     def welcome(self, data: bytes) -> None:
         """The first text frame after ``join``: the welcome (or an error)."""
         if not self.welcomed.done():
+            self.worker.outside_frames += 1
+            self.worker.outside_bytes += len(data)
             if data.startswith(b'{"type":"welcome"'):
                 self.welcomed.set_result(None)
             else:
@@ -214,9 +217,14 @@ class Client(asyncio.Protocol):
         worker.last_frame_ns = now
         result = worker.result
         if result is None:
+            worker.outside_frames += 1
+            worker.outside_bytes += len(data)
             return
         result.frames += 1
         result.frame_bytes += len(data)
+        if data.startswith(b'{"type":"error"'):
+            worker.count_other(data)
+            return
         ids = ID_PATTERN.findall(data)
         if ids:
             index = self.index
@@ -256,8 +264,13 @@ class Editor:
         if kind == "edits":
             for edit in message["edits"]:
                 revision = edit["revision"]
-                if revision <= self.revision:
-                    continue
+                if revision != self.revision + 1:
+                    # Every edit exactly once, in revision order: anything else is a fault.
+                    self.client.worker.count_error(
+                        "revision_repeated" if revision <= self.revision else "revision_gap"
+                    )
+                    if revision <= self.revision:
+                        continue
                 for start, end, text in edit["changes"]:
                     self.length += utf16_len(text) - (end - start)
                 self.revision = revision
@@ -362,6 +375,9 @@ class Worker:
         self.result: PhaseResult | None = None
         self.last_frame_ns = 0
         self.closed_total = 0
+        self.outside_frames = 0  # frames received outside phases (welcomes, presence)
+        self.outside_bytes = 0
+        self.deflate_connections = 0  # connections on which the server accepted compression
 
     def on_closed(self, _client: Client) -> None:
         self.closed_total += 1
@@ -380,7 +396,11 @@ class Worker:
                 code = str(json.loads(data).get("code"))
             except ValueError:
                 code = "unparsable"
-            result.errors[code] = result.errors.get(code, 0) + 1
+            self.count_error(code)
+
+    def count_error(self, code: str) -> None:
+        if self.result is not None:
+            self.result.errors[code] = self.result.errors.get(code, 0) + 1
 
     async def connect_all(self) -> list[str]:
         loop = asyncio.get_running_loop()
@@ -451,7 +471,17 @@ def _cpu_s() -> float:
 async def _serve(pipe: Connection, plan: WorkerPlan) -> None:
     worker = Worker(plan)
     errors = await worker.connect_all()
-    pipe.send(("connected", len(worker.clients), errors))
+    await asyncio.sleep(1.0)  # let the presence updates of the last joins arrive
+    pipe.send(
+        (
+            "connected",
+            len(worker.clients),
+            errors,
+            worker.outside_frames,
+            worker.outside_bytes,
+            worker.deflate_connections,
+        )
+    )
     try:
         for _ in range(1000):
             message = await _receive(pipe, timeout_s=900.0)

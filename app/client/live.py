@@ -25,7 +25,6 @@ from app.engine.changes import ChangeSet
 from app.engine.client_state import ClientState, RevisionGap
 from app.engine.rebase import transform
 from app.engine.textdiff import diff_to_changes
-from app.engine.utf16 import Utf16Index
 
 PROTOCOL_VERSION = 1
 RETRYABLE = {"internal", "rate_limited", "stale_document"}
@@ -102,7 +101,7 @@ class LiveClient:
 
     async def edit(self, wire: list[list[Any]]) -> None:
         """A local edit in wire form (UTF-16 offsets against :attr:`text`)."""
-        changes = ChangeSet.from_wire(Utf16Index(self.state.text), wire)
+        changes = ChangeSet.from_wire(self.state.text, wire)  # no index for emoji-free text
         self.state = self.state.edit(changes)
         await self._flush()
 
@@ -210,7 +209,7 @@ class LiveClient:
             self.state = self.state.edit(ours)
 
     def _receive(self, edit: dict[str, Any]) -> None:
-        changes = ChangeSet.from_wire(Utf16Index(self.state.confirmed), edit["changes"])
+        changes = ChangeSet.from_wire(self.state.confirmed, edit["changes"])
         self.state, _shown = self.state.receive(edit["revision"], changes, edit.get("id"))
 
     async def _on_frame(self, frame: dict[str, Any]) -> None:

@@ -366,6 +366,18 @@ class DocumentWriter:
 
     # -- following other processes ---------------------------------------------------
 
+    def committed_ids(self, user_id: int, edit_ids: Sequence[str]) -> dict[str, int]:
+        """Which of these edits of this user are committed, and at which revision."""
+        found = {}
+        for edit_id in edit_ids:
+            revision = self._recent.get((user_id, edit_id))
+            if revision is None:
+                with transaction(self._factory) as db:
+                    revision = service.find_committed(db, self._document_id, user_id, edit_id)
+            if revision is not None:
+                found[edit_id] = revision
+        return found
+
     def remember(self, user_id: object, edit_id: object, revision: int) -> None:
         if isinstance(user_id, int) and isinstance(edit_id, str):
             self._recent[(user_id, edit_id)] = revision

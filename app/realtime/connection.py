@@ -209,8 +209,9 @@ class Connection:
         if not self.principal.can_read_conference(scope.conference_id):
             raise ProtocolError("not_found", f"no document {join.document}", fatal=True)
         self.can_edit = self.principal.can_edit(scope.conference_id, scope.working_group_id)
+        committed = await room.committed(self, join.pending)
         self._room = room
-        room.join(self, join)
+        room.join(self, join, committed)
 
     def _edit(self, room: Room, edit: Edit) -> None:
         if not self.can_edit:

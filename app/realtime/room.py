@@ -123,13 +123,20 @@ class Room:
 
     # -- peers -----------------------------------------------------------------------
 
-    def join(self, peer: Peer, join: Join) -> None:
+    async def committed(self, peer: Peer, pending: tuple[str, ...]) -> dict[str, int]:
+        """Which of a reconnecting client's unacknowledged edits were committed (from
+        memory, or the database after a restart or beyond the history window)."""
+        if not pending:
+            return {}
+        return await asyncio.to_thread(self._writer.committed_ids, peer.principal.user_id, pending)
+
+    def join(self, peer: Peer, join: Join, committed: dict[str, int] | None = None) -> None:
         """Register the peer and send its welcome; later frames follow in order."""
         if self._idle_handle is not None:
             self._idle_handle.cancel()
             self._idle_handle = None
         self.peers[peer.session] = peer
-        peer.send(encode(self._welcome(peer, join)))
+        peer.send(encode(self._welcome(peer, join, committed or {})))
         self._presence[peer.session] = _presence_of(peer, None, self._revision)
         self._mark_presence(peer.session)
 
@@ -182,7 +189,7 @@ class Room:
             )
         )
 
-    def _welcome(self, peer: Peer, join: Join) -> dict[str, Any]:
+    def _welcome(self, peer: Peer, join: Join, committed: dict[str, int]) -> dict[str, Any]:
         frame: dict[str, Any] = {
             "type": "welcome",
             "protocol": PROTOCOL_VERSION,
@@ -193,7 +200,8 @@ class Room:
             "delegation": peer.principal.delegation_code,
             "can_edit": peer.can_edit,
             "presence": list(self._presence.values()),
-            "committed": self._committed_ids(peer, join.pending),
+            # Only what the welcome's text already holds; later ones arrive as edits.
+            "committed": {i: r for i, r in committed.items() if r <= self._revision},
         }
         catchup = self._catchup(join.revision)
         if catchup is None:
@@ -209,14 +217,6 @@ class Room:
         if missing > len(self._recent):
             return None
         return list(self._recent)[len(self._recent) - missing :] if missing else []
-
-    def _committed_ids(self, peer: Peer, pending: tuple[str, ...]) -> dict[str, int]:
-        wanted = set(pending)
-        return {
-            e["id"]: e["revision"]
-            for e in self._recent
-            if e["id"] in wanted and e["author"]["id"] == peer.principal.user_id
-        }
 
     # -- the writer loop -------------------------------------------------------------
 

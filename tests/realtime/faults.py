@@ -9,8 +9,9 @@ import contextlib
 import json
 import re
 import sqlite3
+import unicodedata
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,8 @@ async def sign_in(base_url: str, username: str) -> str:
 
 
 async def read_document(base_url: str, token: str, document_id: int) -> dict[str, Any]:
-    document: dict[str, Any] = await http_json("GET", f"{base_url}/api/documents/{document_id}", token)
+    url = f"{base_url}/api/documents/{document_id}"
+    document: dict[str, Any] = await http_json("GET", url, token)
     return document
 
 
@@ -110,8 +112,17 @@ async def send_and_await_answer(
                 return frame
 
 
+async def eventually(predicate: Callable[[], bool], poll: float = 0.005) -> None:
+    """Wait until ``predicate()`` holds (bound it with ``asyncio.timeout``)."""
+    while True:
+        if predicate():
+            return
+        await asyncio.sleep(poll)
+
+
 def wire_edit(client: LiveClient) -> dict[str, Any] | None:
-    """The client's in-flight edit as the message it sent (id, base, UTF-16 changes)."""
+    """The client's in-flight edit as it sends it (again): same id, its current revision
+    as the base, the changes transformed up to it, in UTF-16 units."""
     outgoing = client.state.outgoing()
     if outgoing is None:
         return None
@@ -244,6 +255,34 @@ PAYLOADS = (
 )
 
 
+_JOINERS = frozenset("\u200d\u200c\u034f")
+
+
+def inside_glyph(text: str, pos: int) -> bool:
+    """Whether ``pos`` falls inside what reads as one character: before a combining
+    mark or variation selector, next to a joiner, before a skin tone modifier, between
+    regional indicators. Edits there are valid (UTF-16-wise) but move marks onto other
+    text, where the server rightly keeps them with their new base character."""
+    if not 0 < pos < len(text):
+        return False
+    left, right = text[pos - 1], text[pos]
+    return (
+        unicodedata.category(right)[0] == "M"
+        or left in _JOINERS
+        or right in _JOINERS
+        or "\U0001f3fb" <= right <= "\U0001f3ff"
+        or ("\U0001f1e6" <= left <= "\U0001f1ff" and "\U0001f1e6" <= right <= "\U0001f1ff")
+        or "\U000e0020" <= right <= "\U000e007f"
+    )
+
+
+def glyph_boundary(text: str, pos: int) -> int:
+    """``pos``, or the next position that does not split a glyph."""
+    while inside_glyph(text, pos):
+        pos += 1
+    return pos
+
+
 def token_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in TOKEN.finditer(text)]
 
@@ -254,6 +293,18 @@ def outside_tokens(text: str, pos: int) -> int:
         if start < pos < end:
             return end
     return pos
+
+
+def whereabouts(text: str, token: str, width: int = 40) -> list[str]:
+    """What surrounds each trace of ``token`` (its ``⟨id|`` head) in ``text``: for
+    assertion messages."""
+    head = token[: token.index("|") + 1]
+    out: list[str] = []
+    start = text.find(head)
+    while start != -1:
+        out.append(repr(text[max(0, start - width) : start + len(token) + width]))
+        start = text.find(head, start + 1)
+    return out or [f"no {head!r} at all"]
 
 
 def token_ids(text: str) -> list[str]:

@@ -9,8 +9,10 @@ is not inside another token, so each token must end up in the text exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from tests.realtime.faults import (
     FaultyProxy,
     FrameLog,
     check_log_shape,
+    eventually,
     fresh_join,
     outside_tokens,
     read_document,
@@ -59,6 +62,10 @@ async def _type_tokens(
         await asyncio.sleep(rng.uniform(0.0, 0.012))
 
 
+def _reached(client: LiveClient, revision: int) -> Callable[[], bool]:
+    return lambda: client.revision >= revision
+
+
 def _assert_each_once(text: str, tokens: set[str], what: str) -> None:
     missing = sorted(t for t in tokens if t not in text)
     assert not missing, f"{len(missing)} {what} tokens lost, e.g. {missing[:5]}"
@@ -79,7 +86,7 @@ async def test_acknowledged_edits_survive_sigkill_and_clients_recover(
     initial = await read_document(server.url, checker, DT12)
     assert initial["revision"] == 0
 
-    async with relay(server.port) as proxy:
+    async with relay(server.port) as proxy, contextlib.AsyncExitStack() as stack:
         tokens = [await sign_in(server.url, name) for name in TYPISTS]
         logs = [FrameLog() for _ in TYPISTS]
         clients = [
@@ -87,20 +94,19 @@ async def test_acknowledged_edits_survive_sigkill_and_clients_recover(
             for token, log in zip(tokens, logs, strict=True)
         ]
         for client in clients:
+            stack.push_async_callback(client.close)
             await client.connect()
         typed: list[list[str]] = [[] for _ in TYPISTS]
         stop = asyncio.Event()
         typists = [
-            asyncio.create_task(_type_tokens(c, f"t{i}", random.Random(rng.random()), stop, typed[i]))
-            for i, c in enumerate(clients)
+            asyncio.create_task(_type_tokens(c, f"t{i}", rng_i, stop, typed[i]))
+            for i, (c, rng_i) in enumerate((c, random.Random(rng.random())) for c in clients)
         ]
         try:
             # Let everyone type for a while, then crash with edits in flight.
             async with asyncio.timeout(30):
-                while sum(len(log.acks) for log in logs) < 150:
-                    await asyncio.sleep(0.01)
-                while not all(c.state.inflight is not None for c in clients[:3]):
-                    await asyncio.sleep(0)
+                await eventually(lambda: sum(len(log.acks) for log in logs) >= 150)
+                await eventually(lambda: all(c.state.inflight for c in clients[:3]), poll=0)
             proxy.refusing = True
             server.kill()
             in_flight = {c.state.inflight.edit_id for c in clients if c.state.inflight is not None}
@@ -149,7 +155,7 @@ async def test_acknowledged_edits_survive_sigkill_and_clients_recover(
                 await client.settled()
             final = await fresh_join(server.url, checker, DT12)
             for client in clients:
-                await client.wait_for(lambda c=client: c.revision >= final["revision"])
+                await client.wait_for(_reached(client, final["revision"]))
         assert proxy.accepted > len(clients)  # they did reconnect
         text = final["text"]
         for client in clients:
@@ -161,29 +167,39 @@ async def test_acknowledged_edits_survive_sigkill_and_clients_recover(
         check_log_shape(log_entries)
         assert replay(initial["text"], log_entries) == text
         assert (await read_document(server.url, checker, DT12))["text"] == text
-        for client in clients:
-            await client.close()
 
 
-@pytest.mark.parametrize("crash", [False, True], ids=["link-cut", "sigkill"])
+@pytest.mark.parametrize("how", ["link-cut", "beyond-history", "sigkill"])
 async def test_committed_but_unacknowledged_edit_is_not_applied_twice(
-    server: ServerProcess, crash: bool
+    server_factory: Callable[..., ServerProcess], how: str
 ) -> None:
     """The author's edit is committed (another client sees it), but the frames that
-    would acknowledge it never reach the author: its link is cut (and, with ``crash``,
-    the server is SIGKILLed and restarted). On reconnect the author must learn that its
-    in-flight edit landed, not apply it a second time."""
+    would acknowledge it never reach the author: its link is cut. On reconnect (with
+    ``pending: [id]``) the author must learn that its in-flight edit landed, and not
+    apply it a second time:
+
+    - ``link-cut``: it reconnects at once and gets catch-up edits;
+    - ``beyond-history``: more edits than the history window are committed before it
+      is back, so the welcome brings the whole text and ``committed`` must tell;
+    - ``sigkill``: the server is SIGKILLed and restarted meanwhile (the same, after a
+      crash).
+    """
+    extra = {"ACCORD_EDIT_HISTORY_WINDOW": "3"} if how == "beyond-history" else {}
+    server = server_factory(**extra)
+    server.start()
     author_token = await sign_in(server.url, "wang.lei")
     watcher_token = await sign_in(server.url, "camille.bernard")
     proxy: FaultyProxy
-    async with relay(server.port) as proxy:
+    async with relay(server.port) as proxy, contextlib.AsyncExitStack() as stack:
         author = LiveClient(proxy.url, author_token, DT12, origin=server.url)
-        watcher = LiveClient(server.url, watcher_token, DT12, reconnect=crash)
+        watcher = LiveClient(server.url, watcher_token, DT12)
+        stack.push_async_callback(author.close)
+        stack.push_async_callback(watcher.close)
         await author.connect()
         await watcher.connect()
-        if not crash:
-            # some history for the catch-up path
-            await watcher.replace(0, 0, "⟨w.0|Préambule⟩ ")
+        # some history for the catch-up path
+        await watcher.replace(0, 0, "⟨w.0|Préambule⟩ ")
+        async with asyncio.timeout(10):
             await author.wait_for(lambda: "Préambule" in author.text)
         proxy.hold_downstream()
         token = "⟨a.1|决议 سلام 👍🏽⟩"
@@ -193,22 +209,28 @@ async def test_committed_but_unacknowledged_edit_is_not_applied_twice(
         async with asyncio.timeout(10):
             await watcher.wait_for(lambda: token in watcher.text)
         assert author.state.inflight is not None and author.state.inflight.edit_id == pending
-        if crash:
-            proxy.refusing = True
+        proxy.refusing = True
+        if how == "sigkill":
             server.kill()
         proxy.cut()
         proxy.release_downstream()
-        if crash:
+        if how == "sigkill":
             await asyncio.to_thread(server.start)
-            proxy.refusing = False
+        if how == "beyond-history":
+            for n in range(1, 6):
+                await watcher.replace(0, 0, f"⟨w.{n}|مشروع⟩ ")
+                async with asyncio.timeout(10):
+                    await watcher.settled()
+        proxy.refusing = False
         async with asyncio.timeout(20):
             await author.settled()
             final = await fresh_join(server.url, watcher_token, DT12)
-            await author.wait_for(lambda: author.revision >= final["revision"])
-        assert final["text"].count(token) == 1, "the in-flight edit was applied twice"
+            await author.wait_for(_reached(author, final["revision"]))
+        assert final["text"].count(token) == 1, (
+            f"the in-flight edit was applied twice; the reconnect welcome said "
+            f"committed={author.welcome.get('committed')} for pending {pending}"
+        )
         assert author.text == final["text"]
         entries = read_edit_log(_database(server), DT12)
         check_log_shape(entries)
         assert sum(1 for e in entries for c in e.changes if token in c[2]) == 1
-        await author.close()
-        await watcher.close()
