@@ -29,11 +29,12 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 web: $(NODE_STAMP)  ## Build the browser client into app/static
 	cd frontend && npm run build
 
-browser:  ## Debian's Chromium for the browser tests (they skip, saying why, without it)
-	@command -v chromium >/dev/null 2>&1 || { \
+browser:  ## Debian's Chromium and fonts for the browser tests (they skip, saying why, without it)
+	@{ command -v chromium && fc-list | grep -qi "Noto Sans CJK"; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-cjk fonts-noto-color-emoji; \
+	  else echo "chromium or its fonts are missing: browser tests may be skipped"; fi; }
 
 lint:
 	$(BIN)/ruff check .
