@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     close_flush_s: float = 5.0  # time a closing connection gets to send its last frames
     coalesce_window_ms: float = 15.0  # edits arriving within this window share one frame
     max_batch_edits: int = 200
-    bracket_refresh_ms: float = 100.0  # debounce of bracket re-parsing under load
+    bracket_refresh_ms: float = 250.0  # debounce of bracket re-parsing under load
     presence_interval_ms: float = 50.0
     # With several processes, a room also checks the database this often, in case a
     # broker message was lost (Redis pub/sub is at-most-once).
