@@ -86,8 +86,10 @@ def server(
     instance.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API runs an event loop on this thread while it
+    # is open, and the asyncio tests that follow need the thread to themselves.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
