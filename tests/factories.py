@@ -23,3 +23,8 @@ def working_group_id(client: TestClient, code: str) -> int:
     conference_id = first_conference_id(client)
     groups = client.get(f"/api/conferences/{conference_id}/working-groups").json()
     return int(next(g["id"] for g in groups if g["code"] == code))
+
+
+def utf16_offset(text: str, at: int) -> int:
+    """The UTF-16 offset (what the wire counts) of code point ``at`` in ``text``."""
+    return len(text[:at].encode("utf-16-le")) // 2

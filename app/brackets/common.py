@@ -12,7 +12,7 @@ from app.auth.models import RoleName
 from app.brackets.models import SponsorRole, Sponsorship
 from app.conferences.models import RegionalGroup
 from app.delegations.models import Delegation
-from app.editing.pipeline import CommandContext
+from app.editing.pipeline import CommandContext, refuses_locked
 from app.engine.changes import ChangeSet
 from app.engine.live import BracketView, EditRejected
 from app.engine.notation import parse
@@ -70,7 +70,7 @@ def check_balanced(text: str, what: str) -> None:
 
 
 def guard_locks(ctx: CommandContext, changes: ChangeSet) -> None:
-    if ctx.live.locks_touched(changes) and not ctx.principal.chairs(ctx.scope.working_group_id):
+    if refuses_locked(ctx.live, ctx.principal, ctx.scope, changes):
         raise Locked("this paragraph is agreed ad referendum; only the chair may change it")
 
 

@@ -320,7 +320,7 @@ class DocumentWriter:
             raise EditRejected(
                 "nesting_too_deep", f"brackets nest at most {self._limits.max_nesting_depth} deep"
             )
-        if self.live.locks_touched(changes) and not principal.chairs(self.scope.working_group_id):
+        if refuses_locked(self.live, principal, self.scope, changes):
             raise EditRejected(
                 "locked", "this paragraph is agreed ad referendum; only the chair may change it"
             )
@@ -444,6 +444,14 @@ class DocumentWriter:
             tuple(sorted(before - {v.id for v in views})),
             (),
         )
+
+
+def refuses_locked(
+    live: LiveDocument, principal: Principal, scope: DocumentScope, changes: ChangeSet
+) -> bool:
+    """Would these changes alter a paragraph agreed ad referendum, by someone other
+    than the group's chairs? (The one rule, for live edits and workflow commands.)"""
+    return bool(live.locks_touched(changes)) and not principal.chairs(scope.working_group_id)
 
 
 def _nesting(changes: ChangeSet) -> int:

@@ -169,7 +169,10 @@ def upgrade() -> None:
     with op.batch_alter_table("resolutions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("start", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("end", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("members", sa.JSON(), nullable=False))
+        # Existing resolutions get an empty list: nothing to restore brackets from.
+        batch_op.add_column(
+            sa.Column("members", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
         batch_op.add_column(sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.factories import login
+from tests.factories import login, utf16_offset
 
 DOC = 1  # WG-PL/DT/12, chaired by khalid.almansouri
 
@@ -23,17 +23,13 @@ def _document(client: TestClient) -> dict[str, Any]:
     return document
 
 
-def _u16(text: str, at: int) -> int:
-    return len(text[:at].encode("utf-16-le")) // 2
-
-
 def _select(client: TestClient, phrase: str) -> dict[str, int]:
     document = _document(client)
     start = document["text"].index(phrase)
     return {
         "revision": document["revision"],
-        "start": _u16(document["text"], start),
-        "end": _u16(document["text"], start + len(phrase)),
+        "start": utf16_offset(document["text"], start),
+        "end": utf16_offset(document["text"], start + len(phrase)),
     }
 
 
@@ -135,7 +131,9 @@ def test_positions_go_stale_when_the_wording_changes(client: TestClient) -> None
         f"/api/documents/{DOC}/edits",
         json={
             "base": document["revision"],
-            "changes": [[_u16(document["text"], at), _u16(document["text"], at), "all "]],
+            "changes": [
+                [utf16_offset(document["text"], at), utf16_offset(document["text"], at), "all "]
+            ],
         },
     )
     assert edit.status_code == 200, edit.text
@@ -225,7 +223,7 @@ def test_locked_paragraph_refuses_everyone_but_the_chair(client: TestClient) -> 
     )
     assert proposal.status_code == 423
     document = _document(client)
-    at = _u16(document["text"], document["text"].index("households"))
+    at = utf16_offset(document["text"], document["text"].index("households"))
     edit = client.post(
         f"/api/documents/{DOC}/edits",
         json={"base": document["revision"], "changes": [[at, at + 1, "H"]]},

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import login
+from tests.factories import login, utf16_offset
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 USERS = {
@@ -54,10 +54,11 @@ def _span(document: dict[str, Any], phrase: str) -> dict[str, int]:
     text = document["text"]
     start = text.index(phrase)
 
-    def u16(at: int) -> int:
-        return len(text[:at].encode("utf-16-le")) // 2
-
-    return {"revision": document["revision"], "start": u16(start), "end": u16(start + len(phrase))}
+    return {
+        "revision": document["revision"],
+        "start": utf16_offset(text, start),
+        "end": utf16_offset(text, start + len(phrase)),
+    }
 
 
 @dataclass

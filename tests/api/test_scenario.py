@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from app.engine.report import bracket_report
-from tests.factories import login
+from tests.factories import login, utf16_offset
 
 DOC = 2  # WG-PL/DT/15, submarine cables
 
@@ -31,10 +31,11 @@ def _span(client: TestClient, phrase: str) -> dict[str, int]:
     text = document["text"]
     start = text.index(phrase)
 
-    def u16(at: int) -> int:
-        return len(text[:at].encode("utf-16-le")) // 2
-
-    return {"revision": document["revision"], "start": u16(start), "end": u16(start + len(phrase))}
+    return {
+        "revision": document["revision"],
+        "start": utf16_offset(text, start),
+        "end": utf16_offset(text, start + len(phrase)),
+    }
 
 
 def _event(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def _negotiate(client: TestClient, watcher: WebSocketTestSession) -> None:
     _as(client, "wang.lei")
     document = _doc(client)
     at = document["text"].index("数字 cooperation")
-    u16 = len(document["text"][:at].encode("utf-16-le")) // 2
+    u16 = utf16_offset(document["text"], at)
     _ok(
         client.post(
             f"/api/documents/{DOC}/edits",

@@ -12,6 +12,7 @@ from typing import Any
 import websockets
 
 from app.client import LiveClient, login
+from tests.factories import utf16_offset
 from tests.realtime.test_live_basics import _next_of, _raw
 from tests.server import ServerProcess
 
@@ -25,10 +26,6 @@ async def _client(server: ServerProcess, username: str, **kwargs: Any) -> LiveCl
     return client
 
 
-def _u16(text: str, at: int) -> int:
-    return len(text[:at].encode("utf-16-le")) // 2
-
-
 async def test_bracket_ids_are_kept_and_events_broadcast(server: ServerProcess) -> None:
     frames: list[dict[str, Any]] = []
     author = await _client(server, "wang.lei")
@@ -38,7 +35,7 @@ async def test_bracket_ids_are_kept_and_events_broadcast(server: ServerProcess) 
         # Typing at the start moves every bracket but keeps every id.
         await author.replace(0, 0, "Preamble. ")
         # A new group of alternatives at the end.
-        end = _u16(author.text, len(author.text))
+        end = utf16_offset(author.text, len(author.text))
         await author.replace(end, end, " [shall][should]")
         await author.settled()
         async with asyncio.timeout(10):
@@ -227,7 +224,7 @@ async def test_locks_survive_a_restart(server: ServerProcess) -> None:
     chair = await login(server.url, "khalid.almansouri", "accord-demo")
     watcher = await _client(server, "wang.lei")
     text = watcher.text
-    start = _u16(text, text.index("households"))
+    start = utf16_offset(text, text.index("households"))
     await watcher.close()
     request = urllib.request.Request(
         f"{server.url}/api/documents/{DT12}/locks",
