@@ -29,11 +29,16 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 web: $(NODE_STAMP)  ## Build the browser client into app/static
 	cd frontend && npm run build
 
-browser:  ## Debian's Chromium and fonts for the browser tests (they skip, saying why, without it)
-	@{ command -v chromium && fc-list | grep -qi "Noto Sans CJK"; } >/dev/null 2>&1 || { \
+# Chromium for the browser tests (they skip, saying why, without it); Pango and the Noto
+# fonts for PDF exports, which must shape Arabic and Chinese.
+browser:  ## Debian's Chromium, Pango and the Noto fonts (Latin, Arabic, CJK, emoji)
+	@{ command -v chromium && fc-list | grep -qi "Noto Sans CJK" \
+	   && fc-list | grep -qi "Noto Naskh Arabic" && ldconfig -p | grep -q libpangoft2; \
+	 } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium fonts-noto-cjk fonts-noto-color-emoji; \
+	      chromium libpango-1.0-0 libpangoft2-1.0-0 \
+	      fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji; \
 	  else echo "chromium or its fonts are missing: browser tests may be skipped"; fi; }
 
 lint:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _T = TypeVar("_T")
+_E = TypeVar("_E", bound=StrEnum)
 
 app = typer.Typer(
     help="Accord: live consensus drafting for multilateral negotiations.",
@@ -104,6 +106,95 @@ def brackets(
         typer.echo(json.dumps(bracket_report(text), ensure_ascii=False))
     else:
         typer.echo(format_report(text, str(file)))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .txt, .md or .docx file", exists=True)],
+    user: Annotated[str, typer.Option("--user", help="Act as this user (secretariat or chair)")],
+    conference: Annotated[str | None, typer.Option(help="Conference code (new draft)")] = None,
+    working_group: Annotated[str | None, typer.Option(help="Working group (new draft)")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Symbol of the new draft")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the new draft")] = None,
+    kind: Annotated[str, typer.Option(help="resolution|decision|...")] = "resolution",
+    document: Annotated[
+        str | None, typer.Option(help="Replace the text of this draft (id or symbol)")
+    ] = None,
+) -> None:
+    """Import a negotiating text into a new draft, or over an existing draft's text."""
+    from app.documents.models import DocumentKind
+    from app.errors import DomainError
+    from app.exports import cli_service
+
+    settings = get_settings()
+    _migrate(settings.resolved_database_url)
+    try:
+        if document is not None:
+            imported = cli_service.import_over(settings, file, user, document)
+        elif conference and working_group and symbol and title:
+            header = (symbol, title, _choice(DocumentKind, kind, "kind"))
+            where = (conference, working_group)
+            imported = cli_service.import_new(settings, file, user, where, header)
+        else:
+            _fail("give --document, or --conference, --working-group, --symbol and --title")
+    except DomainError as exc:
+        _fail(exc.message)
+    report = imported.report
+    typer.echo(
+        f"document {imported.document_id} at revision {imported.revision} ({imported.format}): "
+        f"{report['brackets']} brackets, {report['groups']} groups, "
+        f"{report['unmatched_open']} unmatched [, {report['unmatched_close']} unmatched ]"
+    )
+    for warning in imported.warnings:
+        typer.echo(f"warning: {warning}")
+    for entry in report["diagnostics"]:
+        typer.echo(f"{file}:{entry['line']}:{entry['column']}: {entry['kind']}: {entry['message']}")
+
+
+@app.command()
+def export(
+    source: Annotated[str, typer.Argument(help="A draft (id or symbol), or a text file")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write")],
+    view: Annotated[str, typer.Option(help="agreed|compilation|revision")] = "agreed",
+    fmt: Annotated[str, typer.Option("--format", help="txt|md|html|docx|pdf|akn")] = "txt",
+    version: Annotated[str, typer.Option(help="rev:N, r:K or current")] = "current",
+    against: Annotated[str | None, typer.Option(help="Revision view: base, rev:N or r:K")] = None,
+    force: Annotated[bool, typer.Option(help="Agreed view even while brackets remain")] = False,
+    user: Annotated[str | None, typer.Option("--user", help="Act as this user")] = None,
+) -> None:
+    """Export a draft (or a text file) as agreed, compilation or revision-marked text."""
+    from app.errors import DomainError
+    from app.exports import cli_service, service
+    from app.exports.render import FORMATS
+
+    if view not in ("agreed", "compilation", "revision"):
+        _fail("--view must be agreed, compilation or revision")
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    options = service.ExportOptions(view, fmt, version, against, force)  # type: ignore[arg-type]
+    settings = get_settings()
+    try:
+        if Path(source).is_file():
+            exported = cli_service.export_file(settings, Path(source), options)
+        else:
+            if user is None:
+                _fail("exporting a stored draft needs --user")
+            _migrate(settings.resolved_database_url)
+            exported = cli_service.export(settings, source, user, options)
+    except DomainError as exc:
+        if exc.extra.get("open"):
+            for item in exc.extra["open"][:20]:
+                typer.echo(f"  line {item['line']}, column {item['column']}: {item['excerpt']}")
+        _fail(exc.message)
+    output.write_bytes(exported.content)
+    typer.echo(f"wrote {output} ({len(exported.content)} bytes)")
+
+
+def _choice(enum: type[_E], value: str, option: str) -> _E:
+    try:
+        return enum(value)
+    except ValueError:
+        _fail(f"--{option} must be one of {', '.join(e.value for e in enum)}")
 
 
 def _read_text(file: Path) -> str:

@@ -63,3 +63,18 @@ class Locked(DomainError):
     code = "locked"
     status = 423
     title = "Locked"
+
+
+class NotAgreed(Conflict):
+    """An agreed text was asked for while brackets remain."""
+
+    code = "not_agreed"
+    title = "Not agreed"
+
+
+class Unavailable(DomainError):
+    """A capability this server lacks (a system library, say)."""
+
+    code = "unavailable"
+    status = 503
+    title = "Unavailable"

@@ -24,6 +24,7 @@ from app.delegations.router import router as delegations_router
 from app.documents.router import router as documents_router
 from app.editing.router import router as editing_router
 from app.errors import NotFound
+from app.exports.router import router as exports_router
 from app.realtime.registry import RoomRegistry
 from app.realtime.router import router as realtime_router
 from app.revisions.router import router as revisions_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         delegations_router,
         documents_router,
         editing_router,
+        exports_router,
         negotiation_router,
         revisions_router,
         realtime_router,

@@ -35,6 +35,10 @@ class DraftDocument(TimestampMixin, Base):
     )
     text: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(default=0)
+    # The text this draft modifies (an existing resolution), when it was compiled from
+    # proposals against one: revision marks are shown against it, as in MOD proposals.
+    base_text: Mapped[str | None] = mapped_column(Text)
+    base_label: Mapped[str | None] = mapped_column(String(200))
 
 
 class EditLogEntry(Base):

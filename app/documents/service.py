@@ -11,12 +11,15 @@ from app.conferences.models import WorkingGroup
 from app.conferences.service import get_working_group
 from app.documents.models import DraftDocument
 from app.documents.schemas import BracketCounts, DocumentCreate, DocumentRead, DocumentSummary
-from app.engine.report import bracket_report
+from app.engine.report import BracketReport, bracket_report
 from app.errors import Conflict, Forbidden, NotFound, TooLarge
 
 
 def bracket_counts(text: str) -> BracketCounts:
-    report = bracket_report(text)
+    return counts_of(bracket_report(text))
+
+
+def counts_of(report: BracketReport) -> BracketCounts:
     return BracketCounts(
         brackets=report["brackets"],
         groups=report["groups"],

@@ -276,12 +276,17 @@ class Room:
             await self._publish_remote([_edit_frame(c) for c in result.committed])
         for delta in result.deltas:
             self._publish_brackets(delta)
-        event = command.event(result.value) if command.event else None
+        # The command is committed: its caller hears so even if its event cannot be sent.
+        if not command.done.done():
+            command.done.set_result(result.value)
+        try:
+            event = command.event(result.value) if command.event else None
+        except Exception:
+            log.exception("event of a committed command could not be built")
+            return
         if event is not None:
             self.broadcast_event(event)
             await self._publish_payload({"origin": PROCESS_ID, "event": event})
-        if not command.done.done():
-            command.done.set_result(result.value)
 
     def broadcast_event(self, event: dict[str, Any]) -> None:
         """A negotiation event (position, proposal, resolution, lock...) for everyone."""

@@ -205,6 +205,11 @@ def comparison_read(result: VersionComparison) -> ComparisonRead:
     )
 
 
+def resolve_version(db: Session, document: DraftDocument, ref: str, parameter: str) -> Version:
+    """The text of a version named ``rev:N``, ``r:K`` or ``current``."""
+    return _resolve(db, document, ref, parameter)
+
+
 def _resolve(db: Session, document: DraftDocument, ref: str, parameter: str) -> Version:
     match = _REF.fullmatch(ref.strip())
     if match is None:

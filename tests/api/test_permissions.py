@@ -210,7 +210,53 @@ CASES: dict[str, Case] = {
     "read audit log": Case(
         rest=lambda c, _x: c.get(f"/api/documents/{DOC}/audit").status_code, ws=None
     ),
+    "export document": Case(
+        rest=lambda c, _x: (
+            c.get(f"/api/documents/{DOC}/export", params={"view": "compilation"}).status_code
+        ),
+        ws=None,
+    ),
+    "import new document": Case(
+        rest=lambda c, _x: (
+            c.post(
+                f"/api/working-groups/{_group(c)}/documents/import",
+                files={"file": ("new.txt", "A [new] draft 📄".encode())},
+                data={"symbol": "WG-PL/DT/77", "title": "Imported"},
+            ).status_code
+        ),
+        ws=None,
+    ),
+    "import over document": Case(
+        rest=lambda c, _x: (
+            c.post(
+                f"/api/documents/{DOC}/import",
+                files={"file": ("over.txt", (_text(c)["text"] + "\nAdded.").encode())},
+            ).status_code
+        ),
+        ws=None,
+    ),
+    "compile proposals": Case(
+        rest=lambda c, _x: (
+            c.post(
+                f"/api/working-groups/{_group(c)}/compilations",
+                json={
+                    "symbol": "WG-PL/DT/78",
+                    "title": "Compiled",
+                    "base_text": "Member States shall act.",
+                    "proposals": [
+                        {"proposer": "EGY", "action": "MOD", "text": "Member States should act."},
+                        {"proposer": "CHN", "action": "NOC"},
+                    ],
+                },
+            ).status_code
+        ),
+        ws=None,
+    ),
 }
+
+
+def _group(client: TestClient) -> int:
+    return int(_text(client)["working_group_id"])
 
 
 def _proposal_by(client: TestClient, username: str) -> dict[str, Any]:
