@@ -190,6 +190,32 @@ def export(
     typer.echo(f"wrote {output} ({len(exported.content)} bytes)")
 
 
+@app.command("compile")
+def compile_(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write")],
+    proposal: Annotated[
+        list[str], typer.Option(help="CODE:ACTION[:FILE], e.g. EGY:MOD:egy.docx; repeat")
+    ],
+    base: Annotated[Path | None, typer.Option(help="The text the proposals modify")] = None,
+    view: Annotated[str, typer.Option(help="compilation|revision")] = "compilation",
+    fmt: Annotated[str, typer.Option("--format", help="txt|md|html|docx|pdf|akn")] = "txt",
+) -> None:
+    """Compile ADD/MOD/SUP/NOC proposals into one bracketed text with attributions."""
+    from app.errors import DomainError
+    from app.exports import cli_service, service
+    from app.exports.render import FORMATS
+
+    if view not in ("compilation", "revision") or fmt not in FORMATS:
+        _fail(f"--view must be compilation or revision; --format one of {', '.join(FORMATS)}")
+    options = service.ExportOptions(view, fmt)  # type: ignore[arg-type]
+    try:
+        exported = cli_service.compile_files(get_settings(), base, proposal, options)
+    except (DomainError, OSError) as exc:
+        _fail(exc.message if isinstance(exc, DomainError) else str(exc))
+    output.write_bytes(exported.content)
+    typer.echo(f"wrote {output} ({exported.open_brackets} brackets)")
+
+
 def _choice(enum: type[_E], value: str, option: str) -> _E:
     try:
         return enum(value)

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db.session import make_engine, make_session_factory, transaction
 from app.documents.models import DocumentKind, DraftDocument
 from app.editing.pipeline import DocumentWriter, WriterLimits
+from app.engine.compilation import CompilationError, Proposal, compile_proposals
 from app.engine.layout_model import ExportMeta
 from app.errors import InvalidInput, NotFound
 from app.exports import importing, service
@@ -129,6 +130,57 @@ def export_file(settings: Settings, path: Path, options: service.ExportOptions) 
     text = importing.read(upload, limits_of(settings)).text
     meta = ExportMeta(symbol=path.stem, title=path.stem)
     return service.export_text(text, meta, options, settings.diff_timeout_s)
+
+
+def compile_files(
+    settings: Settings,
+    base: Path | None,
+    proposal_specs: list[str],
+    options: service.ExportOptions,
+) -> service.Exported:
+    """Compile proposals given as ``CODE:ACTION[:FILE]`` (``EGY:MOD:egy.docx``,
+    ``RUS:SUP``, ``CAN:NOC``) against a base file, and export the compilation."""
+    limits = limits_of(settings)
+    base_text = _file_text(base, limits) if base is not None else ""
+    proposals = [_proposal(spec, limits) for spec in proposal_specs]
+    try:
+        compiled = compile_proposals(base_text, proposals, timeout_s=settings.diff_timeout_s)
+    except CompilationError as exc:
+        raise InvalidInput(str(exc)) from exc
+    ids: dict[tuple[int, int], str] = {}
+    notes: dict[str, str] = {}
+    for number, place in enumerate(compiled.places):
+        omitted = [proposals[i].proposer for i in place.omitted_by]
+        for member, option in enumerate(place.options):
+            bracket_id = f"p{number}-{member}"
+            ids[(option.start, option.end - 1)] = bracket_id
+            by: dict[str | None, list[str]] = {
+                None: [proposals[i].proposer for i in option.proposers]
+            }
+            last = member == len(place.options) - 1
+            notes[bracket_id] = service.attribution_note(by, [], omitted if last else [])
+    name = base.stem if base is not None else "compilation"
+    meta = ExportMeta(symbol=name, title=name)
+    source = service.ExportSource(meta, compiled.text, ids, notes, base_text)
+    return service.export_source(source, options, settings.diff_timeout_s)
+
+
+def _file_text(path: Path, limits: importing.ImportLimits) -> str:
+    return importing.read(importing.Upload(path.name, path.read_bytes()), limits).text
+
+
+def _proposal(spec: str, limits: importing.ImportLimits) -> Proposal:
+    code, _, rest = spec.partition(":")
+    action, _, file = rest.partition(":")
+    action = action.upper()
+    if not code or action not in ("ADD", "MOD", "SUP", "NOC"):
+        raise InvalidInput(
+            f"{spec!r}: write a proposal as CODE:ACTION[:FILE], e.g. EGY:MOD:egy.txt"
+        )
+    if action in ("ADD", "MOD") and not file:
+        raise InvalidInput(f"{spec!r}: {action} needs the file of the proposed text")
+    text = _file_text(Path(file), limits) if file else ""
+    return Proposal(code.upper(), action, text)  # type: ignore[arg-type]
 
 
 def _writer_limits(settings: Settings) -> WriterLimits:

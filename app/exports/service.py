@@ -55,8 +55,9 @@ class Exported:
 
 
 @dataclass(frozen=True, slots=True)
-class _Source:
-    """Everything read from the database, so rendering needs no session."""
+class ExportSource:
+    """A text and what is known about it (bracket ids by ``(open, close)``, notes by
+    bracket id, the text to mark revisions against): rendering needs no database."""
 
     meta: ExportMeta
     text: str
@@ -73,32 +74,25 @@ def export_document(
     document, group = get_document(db, who, document_id)
     source = _read(db, document, group, options)
     db.rollback()  # nothing written: end the read before the slow part
-    return export_source(source.meta, source.text, options, diff_timeout_s, source)
+    return export_source(source, options, diff_timeout_s)
 
 
 def export_text(
     text: str, meta: ExportMeta, options: ExportOptions, diff_timeout_s: float
 ) -> Exported:
     """Export a text that is not stored (the command line's files)."""
-    return export_source(meta, text, options, diff_timeout_s, None)
+    return export_source(ExportSource(meta, text, {}, {}, None), options, diff_timeout_s)
 
 
-def export_source(
-    meta: ExportMeta,
-    text: str,
-    options: ExportOptions,
-    diff_timeout_s: float,
-    source: _Source | None,
-) -> Exported:
-    ids = source.ids if source else {}
-    result = parse(text)
-    left = remaining(text, result=result, ids=ids)
+def export_source(source: ExportSource, options: ExportOptions, diff_timeout_s: float) -> Exported:
+    result = parse(source.text)
+    left = remaining(source.text, result=result, ids=source.ids)
     if options.view == "agreed" and not left.agreed and not options.force:
-        raise _not_agreed(meta, left)
-    layout = _layout(text, meta, options, source, left, diff_timeout_s)
+        raise _not_agreed(source.meta, left)
+    layout = _layout(source, options, left, diff_timeout_s)
     info = FORMAT_INFO[options.format]
     return Exported(
-        filename=_filename(meta, options, info.extension),
+        filename=_filename(source.meta, options, info.extension),
         media_type=info.media_type,
         content=render(layout, options.format),
         open_brackets=left.brackets,
@@ -106,30 +100,19 @@ def export_source(
 
 
 def _layout(
-    text: str,
-    meta: ExportMeta,
-    options: ExportOptions,
-    source: _Source | None,
-    left: Remaining,
-    diff_timeout_s: float,
+    source: ExportSource, options: ExportOptions, left: Remaining, diff_timeout_s: float
 ) -> Layout:
+    text, meta = source.text, source.meta
     if options.view == "revision":
-        against = source.against if source else None
-        if against is None:
+        if source.against is None:
             raise InvalidInput("a revision-marked export needs a version to compare with")
-        comparison = compare(against, text, timeout_s=diff_timeout_s)
+        comparison = compare(source.against, text, timeout_s=diff_timeout_s)
         segments = [(s.text, _KINDS[s.kind]) for s in comparison.segments]
         return build_layout(text, meta, "revision", segments=segments)
     if options.view == "agreed":
         meta = replace(meta, open_brackets=len(left.items))
-        return build_layout(text, meta, "agreed", bracket_ids=source.ids if source else None)
-    return build_layout(
-        text,
-        meta,
-        "compilation",
-        bracket_ids=source.ids if source else None,
-        notes=source.notes if source else None,
-    )
+        return build_layout(text, meta, "agreed", bracket_ids=source.ids)
+    return build_layout(text, meta, "compilation", bracket_ids=source.ids, notes=source.notes)
 
 
 def _not_agreed(meta: ExportMeta, left: Remaining) -> NotAgreed:
@@ -157,7 +140,7 @@ def _not_agreed(meta: ExportMeta, left: Remaining) -> NotAgreed:
 
 def _read(
     db: Session, document: DraftDocument, group: WorkingGroup, options: ExportOptions
-) -> _Source:
+) -> ExportSource:
     version = resolve_version(db, document, options.version, "version")
     ids = _bracket_ids(db, document.id, version.ref.revision, version.text)
     notes = _attributions(db, set(ids.values())) if options.view == "compilation" else {}
@@ -177,7 +160,7 @@ def _read(
         date=document.updated_at.date().isoformat(),
         compared_with=against_label,
     )
-    return _Source(meta, version.text, ids, notes, against)
+    return ExportSource(meta, version.text, ids, notes, against)
 
 
 def _version_label(version: Version) -> str:
@@ -248,21 +231,36 @@ def _attributions(db: Session, bracket_ids: set[str]) -> dict[str, str]:
     deletions = _deletions(db, bracket_ids)
     notes: dict[str, str] = {}
     for bracket_id in bracket_ids:
-        parts = []
-        if bracket_id in proposers:
-            who = [
-                ", ".join(codes) + (f" ({region} common proposal)" if region else "")
-                for region, codes in proposers[bracket_id].items()
-            ]
-            parts.append(f"Proposed by {'; '.join(who)}")
-        if bracket_id in cosponsors:
-            parts.append(f"co-sponsored by {', '.join(cosponsors[bracket_id])}")
-        if bracket_id in deletions:
-            parts.append(f"deletion proposed by {', '.join(deletions[bracket_id])}")
-        if parts:
-            text = "; ".join(parts)
-            notes[bracket_id] = text[0].upper() + text[1:] + "."
+        note = attribution_note(
+            proposers.get(bracket_id, {}),
+            cosponsors.get(bracket_id, []),
+            deletions.get(bracket_id, []),
+        )
+        if note:
+            notes[bracket_id] = note
     return notes
+
+
+def attribution_note(
+    proposers: dict[str | None, list[str]], cosponsors: list[str], deleted_by: list[str]
+) -> str:
+    """ "Proposed by EGY; KEN, NGA (ATU common proposal); co-sponsored by BRA; deletion
+    proposed by CAN." ``proposers`` maps a regional group (None: none) to its codes."""
+    parts = []
+    if proposers:
+        who = [
+            ", ".join(codes) + (f" ({region} common proposal)" if region else "")
+            for region, codes in proposers.items()
+        ]
+        parts.append(f"Proposed by {'; '.join(who)}")
+    if cosponsors:
+        parts.append(f"co-sponsored by {', '.join(cosponsors)}")
+    if deleted_by:
+        parts.append(f"deletion proposed by {', '.join(deleted_by)}")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def _deletions(db: Session, bracket_ids: set[str]) -> dict[str, list[str]]:
