@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from docx import Document as DocxDocument
 from fastapi.testclient import TestClient
+from lxml import etree
 from pypdf import PdfReader
 
 from app.admin.cli_service import UserSpec, create_conference, create_user_account, run
@@ -215,6 +216,29 @@ def test_three_conflicting_proposals_compile_into_attributed_alternatives(
     assert "deletion proposed by EGY, CAN, BRA." in compilation
     marked = _export(client, document_id, view="revision", format="html").text
     assert "<ins" in marked and "should" in marked
+
+
+@pytest.mark.needs_data
+def test_the_akoma_ntoso_export_of_a_compilation_is_valid(
+    client: TestClient, shared_data: Path
+) -> None:
+    schema_file = shared_data / "akoma-ntoso" / "akomantoso30.xsd"
+    schema = etree.XMLSchema(etree.parse(str(schema_file)))
+    _as(client, SECRETARIAT)
+    document_id = _ok(_compile(client, THREE, "WG-PL/DT/52"), 201)["document_id"]
+    for view in ("compilation", "revision"):
+        xml = _export(client, document_id, view=view, format="akn").content
+        root = etree.fromstring(xml)
+        schema.assertValid(root)
+    notes = root.xpath("//*[local-name()='authorialNote']")
+    assert notes == [] or view == "revision"
+    compiled = etree.fromstring(
+        _export(client, document_id, view="compilation", format="akn").content
+    )
+    found = cast(list[etree._Element], compiled.xpath("//*[local-name()='authorialNote']"))
+    texts = ["".join(note.itertext()) for note in found]
+    assert any("ATU common proposal" in text for text in texts)
+    assert compiled.xpath("//*[local-name()='inline'][@alternativeTo]")
 
 
 def test_compilation_refuses_unknown_proposers_and_wrong_actions(client: TestClient) -> None:
