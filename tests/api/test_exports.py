@@ -236,7 +236,7 @@ def test_the_akoma_ntoso_export_of_a_compilation_is_valid(
         _export(client, document_id, view="compilation", format="akn").content
     )
     found = cast(list[etree._Element], compiled.xpath("//*[local-name()='authorialNote']"))
-    texts = ["".join(note.itertext()) for note in found]
+    texts = ["".join(str(t) for t in note.itertext()) for note in found]
     assert any("ATU common proposal" in text for text in texts)
     assert compiled.xpath("//*[local-name()='inline'][@alternativeTo]")
 
