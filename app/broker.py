@@ -21,6 +21,9 @@ Handler = Callable[[str, bytes], None]
 
 
 class Broker(Protocol):
+    # False when every subscriber lives in this process (nothing to tell other servers).
+    crosses_processes: bool
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
@@ -30,6 +33,8 @@ class Broker(Protocol):
 
 class MemoryBroker:
     """Delivers to handlers in this process, synchronously, in publish order."""
+
+    crosses_processes = False
 
     def __init__(self) -> None:
         self._handlers: defaultdict[str, list[Handler]] = defaultdict(list)
@@ -57,6 +62,8 @@ class MemoryBroker:
 
 class RedisBroker:
     """Redis pub/sub, one connection for all subscriptions of this process."""
+
+    crosses_processes = True
 
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import AffiliationKind, AuthSession, RoleAssignment, RoleName, User
@@ -147,18 +147,24 @@ def grant_role(
     return assignment
 
 
+# Checked for every batch of live edits: built once.
+_VALID_SESSIONS = (
+    select(AuthSession.token_hash, AuthSession.expires_at)
+    .join(User, User.id == AuthSession.user_id)
+    .where(
+        AuthSession.token_hash.in_(bindparam("digests", expanding=True)),
+        AuthSession.revoked_at.is_(None),
+        User.is_active,
+    )
+)
+
+
 def valid_tokens(db: Session, tokens: Iterable[str]) -> set[str]:
     """Which of these session tokens are still valid, for active users: one query, for
     checking a batch of live edits against the current state."""
     by_digest = {token_digest(t): t for t in tokens}
     if not by_digest:
         return set()
-    rows = db.execute(
-        select(AuthSession.token_hash, AuthSession.expires_at)
-        .join(User, User.id == AuthSession.user_id)
-        .where(
-            AuthSession.token_hash.in_(by_digest), AuthSession.revoked_at.is_(None), User.is_active
-        )
-    ).all()
+    rows = db.connection().execute(_VALID_SESSIONS, {"digests": list(by_digest)}).all()
     now = utcnow()
     return {by_digest[digest] for digest, expires in rows if _aware(expires) > now}

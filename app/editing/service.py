@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -187,6 +188,26 @@ def entries_after(
     return db.scalars(query).all()
 
 
+# The write path of live editing runs for every batch of keystrokes: its statements are
+# built once and executed on the connection, without the ORM's per-call compilation.
+_documents = cast(Table, DraftDocument.__table__)
+_LOCK_REVISION = (
+    select(_documents.c.revision)
+    .where(_documents.c.id == bindparam("document_id"))
+    .with_for_update()
+)
+_APPEND = insert(cast(Table, EditLogEntry.__table__))
+_STORE_TEXT = (
+    update(_documents)
+    .where(_documents.c.id == bindparam("document_id"))
+    .values(
+        text=bindparam("new_text"),
+        revision=bindparam("new_revision"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
 def commit_edits(
     db: Session, document_id: int, expected_revision: int, records: Sequence[EditRecord], text: str
 ) -> None:
@@ -198,13 +219,21 @@ def commit_edits(
         raise StaleDocument(
             f"document {document_id} is at revision {current}, not {expected_revision}"
         )
-    db.add_all(_log_row(document_id, record) for record in records)
-    db.execute(
-        update(DraftDocument)
-        .where(DraftDocument.id == document_id)
-        .values(text=text, revision=records[-1].revision, updated_at=utcnow())
+    connection = db.connection()
+    now = utcnow()
+    connection.execute(_APPEND, [_log_values(document_id, record, now) for record in records])
+    connection.execute(
+        _STORE_TEXT,
+        {
+            "document_id": document_id,
+            "new_text": text,
+            "new_revision": records[-1].revision,
+            "now": now,
+        },
     )
-    db.flush()
+    for cached in list(db.identity_map.values()):
+        if isinstance(cached, DraftDocument) and cached.id == document_id:
+            db.expire(cached)  # a command may hold the row: let it read the new text
 
 
 def lock_document(db: Session, document_id: int) -> int | None:
@@ -219,22 +248,24 @@ def latest_snapshot_revision(db: Session, document_id: int) -> int | None:
 def _lock_revision(db: Session, document_id: int) -> int | None:
     # FOR UPDATE serialises writers across processes on PostgreSQL; SQLite's
     # BEGIN IMMEDIATE already holds the database write lock.
-    return db.scalar(
-        select(DraftDocument.revision).where(DraftDocument.id == document_id).with_for_update()
+    revision: int | None = (
+        db.connection().execute(_LOCK_REVISION, {"document_id": document_id}).scalar()
     )
+    return revision
 
 
-def _log_row(document_id: int, record: EditRecord) -> EditLogEntry:
-    return EditLogEntry(
-        document_id=document_id,
-        revision=record.revision,
-        base_revision=record.base_revision,
-        user_id=record.user_id,
-        delegation_id=record.delegation_id,
-        client_edit_id=record.client_edit_id,
-        changes=changes_to_json(record.changes),
-        conflicts=[conflict_to_json(c) for c in record.conflicts] or None,
-    )
+def _log_values(document_id: int, record: EditRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "revision": record.revision,
+        "base_revision": record.base_revision,
+        "user_id": record.user_id,
+        "delegation_id": record.delegation_id,
+        "client_edit_id": record.client_edit_id,
+        "changes": changes_to_json(record.changes),
+        "conflicts": [conflict_to_json(c) for c in record.conflicts] or None,
+        "created_at": now,
+    }
 
 
 def changes_to_json(changes: ChangeSet) -> list[list[Any]]:

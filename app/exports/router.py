@@ -17,8 +17,7 @@ from app.api.deps import CurrentUser, SessionDep, SettingsDep
 from app.config import Settings
 from app.db.session import transaction
 from app.documents.models import DocumentKind
-from app.documents.service import counts_of, get_document
-from app.engine.agreement import remaining
+from app.documents.service import counts_of
 from app.errors import NotFound, TooLarge
 from app.exports import compilations, importing, service
 from app.exports.render import ExportFormat
@@ -67,18 +66,22 @@ def export(
 
 
 @router.get("/documents/{document_id}/agreement", response_model=AgreementRead)
-def agreement(document_id: int, user: CurrentUser, db: SessionDep) -> AgreementRead:
+def read_agreement(document_id: int, user: CurrentUser, db: SessionDep) -> AgreementRead:
     """Whether the current text is agreed; if not, where every open place is."""
-    document, _group = get_document(db, user, document_id)
-    text, revision = document.text, document.revision
-    left = remaining(text)
+    revision, left = service.agreement(db, user, document_id)
     return AgreementRead(
         document_id=document_id,
         revision=revision,
         agreed=left.agreed,
         brackets=left.brackets,
         open=[
-            OpenPlace(kind=i.kind, line=i.line, column=i.column, excerpt=i.excerpt)
+            OpenPlace(
+                kind=i.kind,
+                line=i.line,
+                column=i.column,
+                excerpt=i.excerpt,
+                bracket_id=i.bracket_id,
+            )
             for i in left.items
         ],
     )

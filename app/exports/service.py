@@ -135,6 +135,13 @@ def _not_agreed(meta: ExportMeta, left: Remaining) -> NotAgreed:
     )
 
 
+def agreement(db: Session, who: Principal, document_id: int) -> tuple[int, Remaining]:
+    """The current revision and what remains open in it, with server bracket ids."""
+    document, _group = get_document(db, who, document_id)
+    ids = _bracket_ids(db, document.id, document.revision, document.text)
+    return document.revision, remaining(document.text, ids=ids)
+
+
 # -- reading -----------------------------------------------------------------------
 
 

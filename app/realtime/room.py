@@ -356,6 +356,8 @@ class Room:
         await self._publish_payload({"origin": PROCESS_ID, "edits": edits})
 
     async def _publish_payload(self, data: dict[str, Any]) -> None:
+        if not self._broker.crosses_processes:
+            return  # rooms only relay to other processes; this one already broadcast it
         payload = json.dumps(data, ensure_ascii=False)
         try:
             await self._broker.publish(self._channel, payload.encode())
