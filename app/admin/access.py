@@ -61,13 +61,25 @@ def require_manages_user(actor: Actor, user: User) -> None:
     scope = administered(actor)
     if scope is None:
         return
-    ties: set[int | None] = {r.conference_id for r in user.roles}
-    if user.delegation is not None:
-        ties.add(user.delegation.conference_id)
+    ties = _ties(user)
     if not ties or not ties.issubset(scope):
         raise Forbidden(
             f"{user.username} also takes part outside your conferences; ask the global secretariat"
         )
+
+
+def _ties(user: User) -> set[int | None]:
+    ties: set[int | None] = {r.conference_id for r in user.roles}
+    if user.delegation is not None:
+        ties.add(user.delegation.conference_id)
+    return ties
+
+
+def conference_of(user: User) -> int | None:
+    """The one conference an account takes part in, if it is just one: its acts are
+    that conference's; other accounts' acts are for the global secretariat."""
+    ties = _ties(user)
+    return next(iter(ties)) if len(ties) == 1 else None
 
 
 def is_self(actor: Actor, user_id: int) -> bool:
@@ -81,7 +93,10 @@ def audit(
     object_type: str,
     object_id: int,
     detail: dict[str, Any] | None = None,
+    *,
+    conference_id: int | None = None,
 ) -> None:
     who = actor if isinstance(actor, Principal) else None
     via = {} if who else {"via": "command line"}
-    record(db, who, action, object_type, str(object_id), None, {**(detail or {}), **via})
+    details = {**(detail or {}), **via}
+    record(db, who, action, object_type, str(object_id), None, details, conference_id=conference_id)

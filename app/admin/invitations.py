@@ -106,7 +106,15 @@ def create_invitation(
     db.add(invitation)
     db.flush()
     detail = {"email": data.email, "role": scope.role.value, "conference_id": scope.conference_id}
-    audit(db, actor, "invitation.create", "invitation", invitation.id, detail)
+    audit(
+        db,
+        actor,
+        "invitation.create",
+        "invitation",
+        invitation.id,
+        detail,
+        conference_id=scope.conference_id,
+    )
     return link_for(invitation, signer)
 
 
@@ -134,8 +142,15 @@ def revoke_invitation(db: Session, actor: Actor, invitation_id: int) -> None:
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         db.flush()
+        detail = {"email": invitation.email}
         audit(
-            db, actor, "invitation.revoke", "invitation", invitation.id, {"email": invitation.email}
+            db,
+            actor,
+            "invitation.revoke",
+            "invitation",
+            invitation.id,
+            detail,
+            conference_id=invitation.conference_id,
         )
 
 
@@ -186,6 +201,7 @@ def accept_invitation(
         "invitation",
         invitation.id,
         {"username": user.username},
+        conference_id=invitation.conference_id,
     )
     return user
 

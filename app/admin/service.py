@@ -59,7 +59,15 @@ def create_conference(db: Session, actor: Actor, data: ConferenceCreate) -> Conf
     conference = Conference(**data.model_dump())
     db.add(conference)
     db.flush()
-    audit(db, actor, "conference.create", "conference", conference.id, data.model_dump(mode="json"))
+    audit(
+        db,
+        actor,
+        "conference.create",
+        "conference",
+        conference.id,
+        data.model_dump(mode="json"),
+        conference_id=conference.id,
+    )
     return conference
 
 
@@ -74,7 +82,15 @@ def update_conference(
     _check_dates(conference.starts_on, conference.ends_on)
     db.flush()
     detail = data.model_dump(mode="json", exclude_unset=True)
-    audit(db, actor, "conference.update", "conference", conference.id, detail)
+    audit(
+        db,
+        actor,
+        "conference.update",
+        "conference",
+        conference.id,
+        detail,
+        conference_id=conference.id,
+    )
     return conference
 
 
@@ -102,7 +118,15 @@ def create_working_group(
     db.add(group)
     db.flush()
     detail = {"conference_id": conference.id, **data.model_dump(mode="json")}
-    audit(db, actor, "working_group.create", "working_group", group.id, detail)
+    audit(
+        db,
+        actor,
+        "working_group.create",
+        "working_group",
+        group.id,
+        detail,
+        conference_id=group.conference_id,
+    )
     return group
 
 
@@ -118,7 +142,15 @@ def update_working_group(
     _apply(group, data.changes())
     db.flush()
     detail = data.model_dump(mode="json", exclude_unset=True)
-    audit(db, actor, "working_group.update", "working_group", group.id, detail)
+    audit(
+        db,
+        actor,
+        "working_group.update",
+        "working_group",
+        group.id,
+        detail,
+        conference_id=group.conference_id,
+    )
     return group
 
 
@@ -226,7 +258,15 @@ def create_delegation(
     db.add(delegation)
     db.flush()
     detail = {"conference_id": conference.id, **data.model_dump()}
-    audit(db, actor, "delegation.create", "delegation", delegation.id, detail)
+    audit(
+        db,
+        actor,
+        "delegation.create",
+        "delegation",
+        delegation.id,
+        detail,
+        conference_id=delegation.conference_id,
+    )
     return delegation
 
 
@@ -242,7 +282,15 @@ def update_delegation(
         changes["regional_groups"] = _regions(db, data.regional_groups)
     _apply(delegation, changes)
     db.flush()
-    audit(db, actor, "delegation.update", "delegation", delegation.id, data.changes())
+    audit(
+        db,
+        actor,
+        "delegation.update",
+        "delegation",
+        delegation.id,
+        data.changes(),
+        conference_id=delegation.conference_id,
+    )
     return delegation
 
 

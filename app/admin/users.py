@@ -14,6 +14,7 @@ from app.admin.access import (
     Actor,
     administered,
     audit,
+    conference_of,
     is_self,
     require_manages_user,
     require_secretariat,
@@ -91,7 +92,7 @@ def create_account(db: Session, actor: Actor, data: AdminUserCreate) -> User:
     # A conference's secretariat must not create accounts it could not administer.
     require_manages_user(actor, user)
     detail = {"username": user.username, "roles": [_describe(s) for s in scopes]}
-    audit(db, actor, "user.create", "user", user.id, detail)
+    audit(db, actor, "user.create", "user", user.id, detail, conference_id=conference_of(user))
     return user
 
 
@@ -110,7 +111,7 @@ def update_account(db: Session, actor: Actor, user_id: int, data: AdminUserUpdat
     db.flush()
     require_manages_user(actor, user)
     detail = data.model_dump(mode="json", exclude_unset=True)
-    audit(db, actor, "user.update", "user", user.id, detail)
+    audit(db, actor, "user.update", "user", user.id, detail, conference_id=conference_of(user))
     return user
 
 
@@ -126,7 +127,15 @@ def set_active(db: Session, actor: Actor, user_id: int, active: bool) -> User:
             end_all_sessions(db, user.id)
         db.flush()
         action = "user.reactivate" if active else "user.deactivate"
-        audit(db, actor, action, "user", user.id, {"username": user.username})
+        audit(
+            db,
+            actor,
+            action,
+            "user",
+            user.id,
+            {"username": user.username},
+            conference_id=conference_of(user),
+        )
     return user
 
 
@@ -137,7 +146,15 @@ def reset_password(db: Session, actor: Actor, user_id: int, password: str) -> Us
     user.password_hash = hash_password(password)
     end_all_sessions(db, user.id)
     db.flush()
-    audit(db, actor, "user.password_reset", "user", user.id, {"username": user.username})
+    audit(
+        db,
+        actor,
+        "user.password_reset",
+        "user",
+        user.id,
+        {"username": user.username},
+        conference_id=conference_of(user),
+    )
     return user
 
 
@@ -170,7 +187,15 @@ def grant(db: Session, actor: Actor, user_id: int, data: RoleCreate) -> User:
     if not user.is_active:
         raise InvalidInput(f"{user.username} is deactivated; reactivate the account first")
     assignment = _grant(db, user, scope)
-    audit(db, actor, "role.grant", "user", user.id, _describe(scope, assignment.id))
+    audit(
+        db,
+        actor,
+        "role.grant",
+        "user",
+        user.id,
+        _describe(scope, assignment.id),
+        conference_id=scope.conference_id,
+    )
     return user
 
 
@@ -185,7 +210,15 @@ def revoke(db: Session, actor: Actor, user_id: int, role_id: int) -> User:
     scope = RoleScope(assignment.role, assignment.conference_id, assignment.working_group_id)
     user.roles.remove(assignment)
     db.flush()
-    audit(db, actor, "role.revoke", "user", user.id, _describe(scope, role_id))
+    audit(
+        db,
+        actor,
+        "role.revoke",
+        "user",
+        user.id,
+        _describe(scope, role_id),
+        conference_id=scope.conference_id,
+    )
     return user
 
 
@@ -269,5 +302,13 @@ def remove_officer(db: Session, actor: Actor, group_id: int, user_id: int) -> Wo
         user.roles.remove(assignment)
     db.flush()
     detail = {"username": user.username, "roles": [r.role.value for r in held], "user_id": user.id}
-    audit(db, actor, "officer.remove", "working_group", group.id, detail)
+    audit(
+        db,
+        actor,
+        "officer.remove",
+        "working_group",
+        group.id,
+        detail,
+        conference_id=group.conference_id,
+    )
     return group

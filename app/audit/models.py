@@ -26,4 +26,9 @@ class AuditEntry(Base):
     document_id: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL"), index=True
     )
+    # The conference the act belongs to, when it belongs to one (None: global acts and
+    # accounts): a conference's secretariat reads its own conference's acts only.
+    conference_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conferences.id", ondelete="SET NULL"), index=True
+    )
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

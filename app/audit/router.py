@@ -5,13 +5,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from app.admin.access import administered
 from app.api.deps import CurrentUser, SessionDep
 from app.audit.models import AuditEntry
 from app.auth.models import User
+from app.conferences.models import WorkingGroup
 from app.delegations.models import Delegation
-from app.documents.models import EditLogEntry
+from app.documents.models import DraftDocument, EditLogEntry
 from app.documents.service import get_document
 from app.errors import Forbidden
 
@@ -56,16 +58,24 @@ def document_audit(
 
 @router.get("/audit", response_model=list[AuditRead])
 def audit_log(user: CurrentUser, db: SessionDep, limit: int = 500) -> list[AuditRead]:
-    """Administrative and negotiation acts across conferences (secretariat)."""
-    conferences = user.conference_ids()
-    if not any(user.is_secretariat(c) for c in (conferences or set())) and not (
-        user.is_global_secretariat()
-    ):
+    """Administrative and negotiation acts, newest first: the global secretariat reads
+    every conference's, a conference's secretariat its own conferences' only."""
+    scope = administered(user)
+    if scope is not None and not scope:
         raise Forbidden("the full audit log is for the secretariat")
     limit = max(1, min(limit, 5000))
     names = _names(db)
-    acts = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
-    return [_act(a, names) for a in acts]
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if scope is not None:
+        documents = (
+            select(DraftDocument.id)
+            .join(WorkingGroup, WorkingGroup.id == DraftDocument.working_group_id)
+            .where(WorkingGroup.conference_id.in_(scope))
+        )
+        query = query.where(
+            or_(AuditEntry.conference_id.in_(scope), AuditEntry.document_id.in_(documents))
+        )
+    return [_act(a, names) for a in db.scalars(query).all()]
 
 
 def _names(db: SessionDep) -> dict[str, dict[int, str]]:

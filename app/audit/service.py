@@ -16,6 +16,8 @@ def record(
     object_id: str,
     document_id: int | None = None,
     detail: dict[str, Any] | None = None,
+    *,
+    conference_id: int | None = None,
 ) -> None:
     db.add(
         AuditEntry(
@@ -26,5 +28,6 @@ def record(
             object_id=object_id,
             document_id=document_id,
             detail=detail or {},
+            conference_id=conference_id,
         )
     )

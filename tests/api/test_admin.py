@@ -620,3 +620,43 @@ def test_invitation_validation(client: TestClient) -> None:
         if g["code"] == "WG-PL"
     )
     assert "vice_chair" in {o["role"] for o in plenary["officers"]}
+
+
+def test_a_conference_secretariat_reads_only_its_conferences_audit(
+    client: TestClient, global_admin: str
+) -> None:
+    sign_in(client, global_admin, PASSWORD)
+    other = client.post("/api/admin/conferences", json={"code": "WTDC-30", "name": "WTDC-30"})
+    assert other.status_code == 201, other.text
+    other_id = other.json()["id"]
+    group = client.post(
+        f"/api/admin/conferences/{other_id}/working-groups",
+        json={"code": "WG-X", "name": "Working group X", "kind": "working_group"},
+    )
+    assert group.status_code == 201, group.text
+    officer = {
+        "username": "other.secretary",
+        "email": "other.secretary@example.org",
+        "display_name": "Other secretary",
+        "password": PASSWORD,
+        "roles": [{"role": "secretariat", "conference_id": other_id}],
+    }
+    assert client.post("/api/admin/users", json=officer).status_code == 201
+
+    sign_in(client, "amara.diallo")  # PP-26-DEMO's secretariat: acts there, none of WTDC-30's
+    demo = first_conference_id(client)
+    assert client.patch(f"/api/admin/conferences/{demo}", json={"city": "Lusail"}).is_success
+    seen = {row["action"] for row in client.get("/api/audit").json()}
+    assert "conference.update" in seen
+    assert not {"conference.create", "working_group.create", "user.create"} & seen
+
+    sign_in(client, "other.secretary", PASSWORD)
+    rows = client.get("/api/audit").json()
+    assert {r["action"] for r in rows} >= {"conference.create", "working_group.create"}
+    assert all(r["object_id"] != str(demo) for r in rows if r["object_type"] == "conference")
+
+    sign_in(client, global_admin, PASSWORD)
+    everything = {row["action"] for row in client.get("/api/audit").json()}
+    assert {"conference.update", "conference.create", "user.create"} <= everything
+    sign_in(client, "wang.lei")
+    problem(client.get("/api/audit"), 403, "forbidden")
