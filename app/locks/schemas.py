@@ -15,9 +15,10 @@ class LockCreate(BaseModel):
 
 class LockRead(BaseModel):
     id: int
-    start: int  # UTF-16, in the current text
+    start: int  # UTF-16, in the text at ``revision``
     end: int
     text: str
+    revision: int  # the revision the offsets are given at
     locked_revision: int
     locked_by: int | None
     created_at: datetime

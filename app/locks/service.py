@@ -81,6 +81,7 @@ def read(ctx: CommandContext, row: ParagraphLock, *, released: bool = False) -> 
         start=index.to_utf16(start),
         end=index.to_utf16(end),
         text=ctx.live.text[start:end],
+        revision=ctx.live.revision,
         locked_revision=row.locked_revision,
         locked_by=row.locked_by_user_id,
         created_at=row.created_at,

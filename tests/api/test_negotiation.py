@@ -256,6 +256,7 @@ def test_locked_paragraph_refuses_everyone_but_the_chair(client: TestClient) -> 
     _as(client, "khalid.almansouri")
     (current,) = client.get(f"/api/documents/{DOC}/locks").json()
     assert current["start"] == lock["start"] + 2
+    assert current["revision"] == start.json()["revision"] == lock["revision"] + 1
     chair_edit = client.post(
         f"/api/documents/{DOC}/edits",
         json={
