@@ -36,6 +36,13 @@ class Remaining:
     def agreed(self) -> bool:
         return not self.items
 
+    @property
+    def open_count(self) -> int:
+        """Brackets (nested ones included), stray delimiters and paragraph options: what
+        an agreed text exported anyway says remains."""
+        groups = sum(1 for item in self.items if item.kind in ("bracket", "group"))
+        return self.brackets + len(self.items) - groups
+
 
 def remaining(
     text: str,

@@ -95,7 +95,7 @@ def export_source(source: ExportSource, options: ExportOptions, diff_timeout_s: 
         filename=_filename(source.meta, options, info.extension),
         media_type=info.media_type,
         content=render(layout, options.format),
-        open_brackets=left.brackets,
+        open_brackets=left.open_count,
     )
 
 
@@ -110,7 +110,7 @@ def _layout(
         segments = [(s.text, _KINDS[s.kind]) for s in comparison.segments]
         return build_layout(text, meta, "revision", segments=segments)
     if options.view == "agreed":
-        meta = replace(meta, open_brackets=len(left.items))
+        meta = replace(meta, open_brackets=left.open_count)
         return build_layout(text, meta, "agreed", bracket_ids=source.ids)
     return build_layout(text, meta, "compilation", bracket_ids=source.ids, notes=source.notes)
 
