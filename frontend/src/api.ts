@@ -188,6 +188,51 @@ export interface SegmentRead {
   kind: "equal" | "insert" | "delete";
   text: string;
 }
+export type OpenKind = "bracket" | "group" | "option" | "unmatched_open" | "unmatched_close";
+export interface OpenPlace {
+  kind: OpenKind;
+  /** 1-based; columns count code points. */
+  line: number;
+  column: number;
+  excerpt: string;
+  bracket_id: string | null;
+}
+export interface AgreementRead {
+  document_id: number;
+  revision: number;
+  agreed: boolean;
+  brackets: number;
+  open: OpenPlace[];
+}
+export interface ImportDiagnostic {
+  line: number;
+  column: number;
+  kind: string;
+  message: string;
+}
+export interface ImportRead {
+  document_id: number;
+  revision: number;
+  format: "txt" | "md" | "docx";
+  changed: boolean;
+  warnings: string[];
+  counts: BracketCounts;
+  diagnostics: ImportDiagnostic[];
+}
+export type ExportView = "agreed" | "compilation" | "revision";
+export type ExportFormat = "docx" | "pdf" | "html" | "md" | "txt" | "akn";
+export interface ExportRequest {
+  view: ExportView;
+  format: ExportFormat;
+  version?: string;
+  against?: string;
+  force?: boolean;
+}
+/** A downloaded export: its bytes and the file name the server gave it. */
+export interface ExportedFile {
+  blob: Blob;
+  filename: string;
+}
 export interface ComparisonRead {
   document_id: number;
   from: VersionRef;
@@ -204,6 +249,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    /** The whole problem document (extension members such as ``open``), if any. */
+    readonly problem: Record<string, unknown> | null = null,
   ) {
     super(detail || `HTTP ${status}`);
     this.name = "ApiError";
@@ -216,37 +263,95 @@ export function setUnauthenticatedHandler(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
   const init: RequestInit = {
     method,
     credentials: "same-origin",
-    headers: { Accept: "application/json" },
+    headers: { Accept: accept },
   };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // the browser sets the multipart Content-Type with its boundary
+  } else if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)["Content-Type"] = "application/json";
   }
-  let response: Response;
   try {
-    response = await fetch(path, init);
+    return await fetch(path, init);
   } catch {
     throw new ApiError(0, "network", "The server cannot be reached. Check your connection.");
   }
+}
+
+async function refusal(response: Response, path: string, data?: unknown): Promise<ApiError> {
+  if (data === undefined) {
+    const type = response.headers.get("content-type") ?? "";
+    data = type.includes("json") ? await response.json().catch(() => null) : null;
+  }
+  const problem = (data !== null && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  const detail =
+    typeof problem.detail === "string"
+      ? problem.detail
+      : Array.isArray(problem.detail)
+        ? "The request was not valid."
+        : typeof problem.title === "string"
+          ? problem.title
+          : `HTTP ${response.status}`;
+  if (response.status === 401 && path !== "/api/login") onUnauthenticated?.();
+  const code = typeof problem.code === "string" ? problem.code : String(response.status);
+  return new ApiError(response.status, code, detail, data !== null && typeof data === "object" ? problem : null);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body, "application/json");
   if (response.status === 204) return undefined as T;
   const type = response.headers.get("content-type") ?? "";
   const data: unknown = type.includes("json") ? await response.json().catch(() => null) : null;
-  if (!response.ok) {
-    const problem = (data ?? {}) as { code?: string; detail?: unknown; title?: string };
-    const detail =
-      typeof problem.detail === "string"
-        ? problem.detail
-        : Array.isArray(problem.detail)
-          ? "The request was not valid."
-          : (problem.title ?? `HTTP ${response.status}`);
-    if (response.status === 401 && path !== "/api/login") onUnauthenticated?.();
-    throw new ApiError(response.status, problem.code ?? String(response.status), detail);
-  }
+  if (!response.ok) throw await refusal(response, path, data);
   return data as T;
+}
+
+/** A file download, fetched first so that a refusal is shown, never navigated to. */
+async function download(path: string, fallbackName: string): Promise<ExportedFile> {
+  const response = await send("GET", path, undefined, "*/*");
+  if (!response.ok) throw await refusal(response, path);
+  let blob: Blob;
+  try {
+    blob = await response.blob();
+  } catch {
+    throw new ApiError(0, "network", "The download was interrupted. Try again.");
+  }
+  return { blob, filename: filenameFrom(response.headers.get("content-disposition")) ?? fallbackName };
+}
+
+/** The file name of a Content-Disposition header (RFC 6266; ``filename*`` first). */
+export function filenameFrom(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const extended = /filename\*\s*=\s*utf-8''([^;]+)/i.exec(disposition);
+  if (extended) {
+    try {
+      return safeFilename(decodeURIComponent(extended[1]!.trim()));
+    } catch {
+      /* malformed escapes: try the plain parameter */
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(disposition);
+  if (plain) return safeFilename((plain[1] ?? plain[2] ?? "").replace(/\\(.)/g, "$1"));
+  return null;
+}
+
+/** No directories, no control characters; null when nothing is left. */
+function safeFilename(name: string): string | null {
+  const clean = name.replace(/[\u0000-\u001f\u007f/\\]/g, "_").trim();
+  return clean && clean !== "." && clean !== ".." ? clean : null;
+}
+
+/** The query string of an export (defaults left out, as the server has them). */
+export function exportQuery(r: ExportRequest): string {
+  const q = new URLSearchParams({ view: r.view, format: r.format });
+  if (r.version && r.version !== "current") q.set("version", r.version);
+  if (r.view === "revision" && r.against) q.set("against", r.against);
+  if (r.force && r.view === "agreed") q.set("force", "true");
+  return q.toString();
 }
 
 const enc = encodeURIComponent;
@@ -306,6 +411,14 @@ export const api = {
   revisions: (id: number) => request<RevisionRead[]>("GET", `/api/documents/${id}/revisions`),
   issueRevision: (id: number, label: string | null) =>
     request<RevisionRead>("POST", `/api/documents/${id}/revisions`, { label }),
+  agreement: (id: number) => request<AgreementRead>("GET", `/api/documents/${id}/agreement`),
+  exportFile: (id: number, r: ExportRequest, fallbackName: string) =>
+    download(`/api/documents/${id}/export?${exportQuery(r)}`, fallbackName),
+  importFile: (id: number, file: File) => {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return request<ImportRead>("POST", `/api/documents/${id}/import`, form);
+  },
   compare: (id: number, from: string, to: string) =>
     request<ComparisonRead>(
       "GET",
@@ -326,5 +439,11 @@ export function isDelegate(me: UserRead, conferenceId: number | null): boolean {
     me.roles.some(
       (r) => r.role === "delegate" && (r.conference_id === null || conferenceId === null || r.conference_id === conferenceId),
     )
+  );
+}
+
+export function isSecretariat(me: UserRead, conferenceId: number | null): boolean {
+  return me.roles.some(
+    (r) => r.role === "secretariat" && (r.conference_id === null || conferenceId === null || r.conference_id === conferenceId),
   );
 }

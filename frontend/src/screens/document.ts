@@ -1,5 +1,5 @@
 /** The document page: live editor, connection state, presence, and the side panels. */
-import { api, chairsGroup, isDelegate, type DocumentRead, type LockRead } from "../api";
+import { api, chairsGroup, isDelegate, isSecretariat, type DocumentRead, type LockRead } from "../api";
 import { findGroup } from "../catalog";
 import { announce, clear, h } from "../dom";
 import { DocumentEditor, type CursorInfo } from "../editor/editor";
@@ -7,6 +7,7 @@ import type { Context, Screen } from "../main";
 import { BracketPanel } from "../panels/bracket";
 import { ChairPanel } from "../panels/chair";
 import { countsChart } from "../panels/chart";
+import { ExportPanel } from "../panels/exports";
 import { HistoryPanel } from "../panels/history";
 import { tabs } from "../panels/tabs";
 import { SyncClient, type RejectedEdit, type SavedWork, type Status } from "../sync/client";
@@ -23,6 +24,8 @@ declare global {
       rejected(): RejectedEdit[];
       /** Move the caret or selection (UTF-16 offsets), as a click would. */
       select(from: number, to?: number): void;
+      /** The caret or selection (UTF-16 offsets). */
+      selection(): { from: number; to: number };
     };
   }
 }
@@ -46,6 +49,7 @@ class DocumentPage {
   private bracketPanel: BracketPanel | null = null;
   private chairPanel: ChairPanel | null = null;
   private historyPanel: HistoryPanel | null = null;
+  private exportPanel: ExportPanel | null = null;
   private chartBox = h("section", { class: "chart-panel", "aria-labelledby": "chart-h" }, h("h2", { id: "chart-h" }, "Open brackets over time"));
   private lockNoticeTimer: ReturnType<typeof setTimeout> | null = null;
   private chartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -81,6 +85,7 @@ class DocumentPage {
     this.editor?.destroy();
     this.bracketPanel?.dispose();
     this.historyPanel?.dispose();
+    this.exportPanel?.dispose();
     for (const t of [this.lockNoticeTimer, this.chartTimer]) if (t !== null) clearTimeout(t);
     if (window.accord) delete window.accord;
   }
@@ -124,6 +129,7 @@ class DocumentPage {
           this.editor?.applyRemote(shown);
           this.historyPanel?.setRevision(sync.revision);
           this.chartSoon();
+          this.exportPanel?.textChanged();
         },
         status: () => this.showStatus(),
         pending: () => {
@@ -138,6 +144,7 @@ class DocumentPage {
           else this.editor.patchBrackets(u.frame.revision, u.frame.created, u.frame.changed, u.frame.ended);
           this.editor.refreshCursor();
           this.bracketPanel?.refreshSoon(600, true);
+          this.exportPanel?.textChanged();
         },
         presence: (updates, reset) => this.onPresence(updates, reset),
         event: (frame) => {
@@ -164,6 +171,10 @@ class DocumentPage {
         this.editor?.select(from, to ?? from);
         this.editor?.focus();
       },
+      selection: () => {
+        const sel = this.editor?.view.state.selection.main;
+        return { from: sel?.from ?? 0, to: sel?.to ?? 0 };
+      },
     };
     window.addEventListener("online", this.onOnline);
     window.addEventListener("pagehide", this.onHide);
@@ -179,10 +190,13 @@ class DocumentPage {
       onError: (m) => this.notice(m, "error"),
     });
     this.historyPanel = new HistoryPanel(this.id, () => sync.revision);
+    const mayImport = chair || isSecretariat(me, conference?.id ?? null);
+    this.exportPanel = new ExportPanel({ documentId: this.id, symbol: doc.symbol, mayImport, editor: () => this.editor, sync });
     const tabList = [
       { id: "bracket", label: "Bracket", panel: h("div", null, this.bracketPanel.root) },
       { id: "history", label: "History", panel: h("div", null, this.historyPanel.root) },
       { id: "chart", label: "Chart", panel: h("div", null, this.chartBox) },
+      { id: "export", label: mayImport ? "Export / import" : "Export", panel: h("div", null, this.exportPanel.root) },
     ];
     if (chair) {
       this.chairPanel = new ChairPanel(this.id, () => this.editor, sync, (m) => this.notice(m, "error"), () => void this.historyPanel?.loadRevisions());
@@ -191,6 +205,7 @@ class DocumentPage {
     const side = tabs("Panels", tabList);
     side.root.querySelector("#tab-history")?.addEventListener("click", () => void this.historyPanel?.show());
     side.root.querySelector("#tab-chart")?.addEventListener("click", () => void this.loadChart());
+    side.root.querySelector("#tab-export")?.addEventListener("click", () => void this.exportPanel?.show());
     side.root.querySelector("#tab-chair")?.addEventListener("click", () => void this.chairPanel?.refresh());
     side.root.addEventListener("keydown", (e) => {
       const t = e.target as HTMLElement;
@@ -199,6 +214,7 @@ class DocumentPage {
           const selected = side.root.querySelector('[role="tab"][aria-selected="true"]');
           if (selected?.id === "tab-history") void this.historyPanel?.show();
           if (selected?.id === "tab-chart") void this.loadChart();
+          if (selected?.id === "tab-export") void this.exportPanel?.show();
           if (selected?.id === "tab-chair") void this.chairPanel?.refresh();
         });
       }
