@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,38 +13,15 @@ from typer.testing import CliRunner
 
 from app.admin.cli_service import run
 from app.cli import app
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.documents.models import DraftDocument
 from app.engine.report import bracket_report
+from tests.test_cli_admin import accord, refused
+from tests.test_cli_admin import environment as environment  # the autouse fixture
 
 runner = CliRunner()
 UNFCCC = "negotiating-texts/unfccc-draft-agreement-2015-10-23.txt"
 BASE = "1 that Member States shall publish national plans;\n2 to share experience.\n"
-
-
-@pytest.fixture(autouse=True)
-def environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("ACCORD_DATABASE_URL", "ACCORD_DEMO_MODE", "ACCORD_REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ACCORD_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ACCORD_ENVIRONMENT", "test")
-    monkeypatch.setenv("ACCORD_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def accord(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def refused(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 2, result.output
-    assert "error: " in result.output
-    return result.output
 
 
 def _text_of(settings: Settings, symbol: str) -> str:

@@ -55,15 +55,6 @@ def find_document(db: Session, reference: str) -> DraftDocument:
     return found[0]
 
 
-def limits_of(settings: Settings) -> importing.ImportLimits:
-    return importing.ImportLimits(
-        max_bytes=settings.max_upload_bytes,
-        max_chars=settings.max_document_chars,
-        max_depth=settings.max_nesting_depth,
-        diff_timeout_s=settings.diff_timeout_s,
-    )
-
-
 def import_new(
     settings: Settings,
     path: Path,
@@ -84,7 +75,9 @@ def import_new(
             )
             if group is None:
                 raise NotFound(f"no working group {group_code} at {conference_code}")
-            return importing.import_new(db, who, group.id, header, upload, limits_of(settings))
+            return importing.import_new(
+                db, who, group.id, header, upload, importing.ImportLimits.of(settings)
+            )
 
     return _with_factory(settings, work)
 
@@ -95,7 +88,7 @@ def import_over(
     """Replace a draft's text through the document's writer, as the server would: a
     running server picks the edit up from the edit log."""
     upload = importing.Upload(path.name, path.read_bytes())
-    limits = limits_of(settings)
+    limits = importing.ImportLimits.of(settings)
     imported = importing.read(upload, limits)
 
     def work(factory: sessionmaker[Session]) -> importing.Imported:
@@ -127,7 +120,7 @@ def export_file(settings: Settings, path: Path, options: service.ExportOptions) 
     if options.view == "revision":
         raise InvalidInput("a revision-marked export needs a stored draft to compare with")
     upload = importing.Upload(path.name, path.read_bytes())
-    text = importing.read(upload, limits_of(settings)).text
+    text = importing.read(upload, importing.ImportLimits.of(settings)).text
     meta = ExportMeta(symbol=path.stem, title=path.stem)
     return service.export_text(text, meta, options, settings.diff_timeout_s)
 
@@ -140,7 +133,7 @@ def compile_files(
 ) -> service.Exported:
     """Compile proposals given as ``CODE:ACTION[:FILE]`` (``EGY:MOD:egy.docx``,
     ``RUS:SUP``, ``CAN:NOC``) against a base file, and export the compilation."""
-    limits = limits_of(settings)
+    limits = importing.ImportLimits.of(settings)
     base_text = _file_text(base, limits) if base is not None else ""
     proposals = [_proposal(spec, limits) for spec in proposal_specs]
     try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.brackets.common import guard_locks
+from app.config import Settings
 from app.documents.models import DocumentKind, DraftDocument
 from app.documents.schemas import DocumentCreate
 from app.documents.service import create_document
@@ -36,6 +37,15 @@ class ImportLimits:
     max_chars: int
     max_depth: int
     diff_timeout_s: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> ImportLimits:
+        return cls(
+            max_bytes=settings.max_upload_bytes,
+            max_chars=settings.max_document_chars,
+            max_depth=settings.max_nesting_depth,
+            diff_timeout_s=settings.diff_timeout_s,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,12 +174,7 @@ async def _upload(file: UploadFile, settings: Settings) -> importing.Upload:
 
 
 def _limits(settings: Settings) -> importing.ImportLimits:
-    return importing.ImportLimits(
-        max_bytes=settings.max_upload_bytes,
-        max_chars=settings.max_document_chars,
-        max_depth=settings.max_nesting_depth,
-        diff_timeout_s=settings.diff_timeout_s,
-    )
+    return importing.ImportLimits.of(settings)
 
 
 def _import_read(imported: importing.Imported) -> ImportRead:
