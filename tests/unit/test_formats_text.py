@@ -251,3 +251,13 @@ def test_html_warning_marks_and_pieces() -> None:
 def test_html_keeps_every_script() -> None:
     text = "".join(parsed(render_html(layout_of(WORLD))).text)
     assert "[Parties 😀 / 🇶🇦] [قرار الأطراف] / [缔约方[会议]] shall act" in html.unescape(text)
+
+
+def test_fonts_are_listed_for_the_scripts_the_document_uses() -> None:
+    from app.exports.formats.html import fonts_for
+
+    assert fonts_for("Parties shall report.") == '"Noto Serif", serif'
+    mixed = fonts_for("العربية and 中文 and 🎉")
+    assert "Noto Naskh Arabic" in mixed and "Noto Serif CJK SC" in mixed
+    assert "Noto Color Emoji" in mixed and mixed.endswith("serif")
+    assert "CJK" not in fonts_for("Русский текст ε") and "Arabic" in fonts_for("ﷺ")
