@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     edit_burst: int = 200
     diff_timeout_s: float = 0.5
     max_upload_bytes: int = 10 * 1024 * 1024
+    # PDF and Word exports render in worker processes (0: in the request's thread).
+    export_workers: int = 2
+    export_timeout_s: float = 120.0
     login_max_length: int = 200
 
     # Live editing

@@ -24,6 +24,7 @@ from app.delegations.router import router as delegations_router
 from app.documents.router import router as documents_router
 from app.editing.router import router as editing_router
 from app.errors import NotFound
+from app.exports.render import ExportRenderer
 from app.exports.router import router as exports_router
 from app.realtime.registry import RoomRegistry
 from app.realtime.router import router as realtime_router
@@ -55,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broker = broker
         app.state.rooms = RoomRegistry(settings, app.state.session_factory, broker)
         await app.state.rooms.start()
+        app.state.exports = ExportRenderer(settings.export_workers, settings.export_timeout_s)
         try:
             yield
         finally:
+            app.state.exports.close()
             await app.state.rooms.close()
             await broker.stop()
             engine.dispose()

@@ -3,6 +3,11 @@ WeasyPrint and python-docx take a noticeable moment to load."""
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -29,6 +34,51 @@ FORMAT_INFO: dict[ExportFormat, FormatInfo] = {
     "pdf": FormatInfo("application/pdf", "pdf"),
     "akn": FormatInfo("application/akn+xml", "akn.xml"),
 }
+
+
+# Seconds of pure-Python work that would hold the GIL, stalling every live document of
+# the server process while it runs.
+HEAVY: frozenset[ExportFormat] = frozenset({"pdf", "docx"})
+
+
+class ExportRenderer:
+    """Renders heavy formats in a small pool of worker processes, started on first use;
+    the others in the caller's thread."""
+
+    def __init__(self, workers: int, timeout_s: float) -> None:
+        self._workers = workers
+        self._timeout_s = timeout_s
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, layout: Layout, output: ExportFormat) -> bytes:
+        if output not in HEAVY or self._workers <= 0:
+            return render(layout, output)
+        future = self._get_pool().submit(render, layout, output)
+        try:
+            return future.result(timeout=self._timeout_s)
+        except FutureTimeout:
+            future.cancel()
+            raise Unavailable(f"the export took longer than {self._timeout_s:g} s") from None
+        except BrokenProcessPool:
+            self._discard()
+            raise Unavailable("the export worker stopped; try again") from None
+
+    def close(self) -> None:
+        self._discard()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")  # no forked server state
+                self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+            return self._pool
+
+    def _discard(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def render(layout: Layout, output: ExportFormat) -> bytes:

@@ -41,6 +41,7 @@ ViewParam = Literal["agreed", "compilation", "revision"]
 )
 def export(
     document_id: int,
+    request: Request,
     user: CurrentUser,
     db: SessionDep,
     settings: SettingsDep,
@@ -53,7 +54,10 @@ def export(
     force: Annotated[bool, Query(description="agreed view even while brackets remain")] = False,
 ) -> Response:
     options = service.ExportOptions(view, output, version, against, force)
-    exported = service.export_document(db, user, document_id, options, settings.diff_timeout_s)
+    renderer = request.app.state.exports
+    exported = service.export_document(
+        db, user, document_id, options, settings.diff_timeout_s, renderer
+    )
     disposition = f"attachment; filename*=UTF-8''{quote(exported.filename)}"
     return Response(
         exported.content,

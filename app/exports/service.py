@@ -9,6 +9,7 @@ event loop.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -66,15 +67,23 @@ class ExportSource:
     against: str | None
 
 
+Renderer = Callable[[Layout, ExportFormat], bytes]
+
+
 def export_document(
-    db: Session, who: Principal, document_id: int, options: ExportOptions, diff_timeout_s: float
+    db: Session,
+    who: Principal,
+    document_id: int,
+    options: ExportOptions,
+    diff_timeout_s: float,
+    renderer: Renderer = render,
 ) -> Exported:
     """Refuses (NotAgreed, with every open item's place) an agreed view of a text that
     still has brackets, unless ``options.force``."""
     document, group = get_document(db, who, document_id)
     source = _read(db, document, group, options)
     db.rollback()  # nothing written: end the read before the slow part
-    return export_source(source, options, diff_timeout_s)
+    return export_source(source, options, diff_timeout_s, renderer)
 
 
 def export_text(
@@ -84,7 +93,12 @@ def export_text(
     return export_source(ExportSource(meta, text, {}, {}, None), options, diff_timeout_s)
 
 
-def export_source(source: ExportSource, options: ExportOptions, diff_timeout_s: float) -> Exported:
+def export_source(
+    source: ExportSource,
+    options: ExportOptions,
+    diff_timeout_s: float,
+    renderer: Renderer = render,
+) -> Exported:
     result = parse(source.text)
     left = remaining(source.text, result=result, ids=source.ids)
     if options.view == "agreed" and not left.agreed and not options.force:
@@ -94,7 +108,7 @@ def export_source(source: ExportSource, options: ExportOptions, diff_timeout_s: 
     return Exported(
         filename=_filename(source.meta, options, info.extension),
         media_type=info.media_type,
-        content=render(layout, options.format),
+        content=renderer(layout, options.format),
         open_brackets=left.open_count,
     )
 
