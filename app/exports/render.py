@@ -65,7 +65,7 @@ class ExportRenderer:
             raise Unavailable("the export worker stopped; try again") from None
 
     def close(self) -> None:
-        self._discard()
+        self._discard(wait=True)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -74,11 +74,11 @@ class ExportRenderer:
                 self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
             return self._pool
 
-    def _discard(self) -> None:
+    def _discard(self, *, wait: bool = False) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def render(layout: Layout, output: ExportFormat) -> bytes:
