@@ -34,7 +34,6 @@ from app.delegations.models import Delegation
 from app.documents.models import DraftDocument
 from app.documents.service import get_document
 from app.editing.pipeline import CommandContext
-from app.errors import NotFound
 from app.locks import service as locks
 from app.locks.schemas import LockCreate, LockRead
 
@@ -49,9 +48,7 @@ async def run(
     command: Callable[[CommandContext], T],
     event: Callable[[T], dict[str, Any]] | None = None,
 ) -> T:
-    room = await request.app.state.rooms.acquire(document_id)
-    if not user.can_read_conference(room.scope.conference_id):
-        raise NotFound(f"no document {document_id}")
+    room = await request.app.state.rooms.acquire_readable(document_id, user)
     result: T = await room.execute(user, command, event)
     return result
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SettingsDep
 from app.auth.principal import Principal
-from app.errors import DomainError, Forbidden, InvalidInput, Locked, NotFound, RateLimited, TooLarge
+from app.errors import DomainError, Forbidden, InvalidInput, Locked, RateLimited, TooLarge
 from app.realtime.fastsend import BroadcastFrame
 from app.realtime.protocol import Edit
 
@@ -66,10 +66,8 @@ async def edit(
     document_id: int, body: EditCreate, request: Request, user: CurrentUser, settings: SettingsDep
 ) -> EditRead:
     """Apply ``changes`` (UTF-16 ``[[from, to, insert], ...]`` against revision ``base``)."""
-    room = await request.app.state.rooms.acquire(document_id)
+    room = await request.app.state.rooms.acquire_readable(document_id, user)
     scope = room.scope
-    if not user.can_read_conference(scope.conference_id):
-        raise NotFound(f"no document {document_id}")
     if not user.can_edit(scope.conference_id, scope.working_group_id):
         raise Forbidden("observers may watch, not edit")
     token = request.cookies.get(settings.session_cookie, "")

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.db.session import transaction
 from app.documents.models import DocumentKind
 from app.documents.service import counts_of
-from app.errors import NotFound, TooLarge
+from app.errors import TooLarge
 from app.exports import compilations, importing, service
 from app.exports.render import ExportFormat
 from app.exports.schemas import (
@@ -130,9 +130,7 @@ async def import_over(
     upload = await _upload(file, settings)
     limits = _limits(settings)
     imported = await run_in_threadpool(importing.read, upload, limits)
-    room = await request.app.state.rooms.acquire(document_id)
-    if not user.can_read_conference(room.scope.conference_id):
-        raise NotFound(f"no document {document_id}")
+    room = await request.app.state.rooms.acquire_readable(document_id, user)
     command = importing.ReplaceText(imported.text, imported, upload.filename, limits)
     result: importing.Imported = await room.execute(user, command, _import_event)
     return _import_read(result)

@@ -14,6 +14,7 @@ from app.broker import Broker
 from app.config import Settings
 from app.db.session import transaction
 from app.editing.pipeline import DocumentWriter, EditGuard, WriterLimits
+from app.errors import NotFound
 from app.realtime.room import PROCESS_ID, Peer, Room
 
 
@@ -32,6 +33,13 @@ class RoomRegistry:
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
+
+    async def acquire_readable(self, document_id: int, who: Principal) -> Room:
+        """The document's room, for someone who may read it (else: no such document)."""
+        room = await self.acquire(document_id)
+        if not who.can_read_conference(room.scope.conference_id):
+            raise NotFound(f"no document {document_id}")
+        return room
 
     async def acquire(self, document_id: int) -> Room:
         room = self._rooms.get(document_id)
