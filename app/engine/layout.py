@@ -70,6 +70,7 @@ def build_layout(
     bracket_ids: Mapping[tuple[int, int], str] | None = None,
     notes: Mapping[str, str] | None = None,
     segments: Sequence[Piece] | None = None,
+    parsed: ParseResult | None = None,
 ) -> Layout:
     """Lay ``text`` out for ``view``.
 
@@ -77,12 +78,14 @@ def build_layout(
     server id (default ``b<index>``); ``notes`` maps a bracket id to an attribution,
     anchored after the bracket wherever brackets are nodes (compilation and agreed
     views). In the revision view ``segments`` (text, mark) is the comparison, whose
-    non-deleted text is ``text``; brackets stay plain text there.
+    non-deleted text is ``text``; brackets stay plain text there. ``parsed`` is the
+    parse of ``text`` when the caller already has it.
     """
     if view == "revision":
         pieces = segments if segments is not None else [(text, None)]
         return Layout(meta, view, _revision_blocks(pieces))
-    inliner = _Inliner(text, parse(text), view == "agreed", bracket_ids or {}, notes or {})
+    result = parsed if parsed is not None else parse(text)
+    inliner = _Inliner(text, result, view == "agreed", bracket_ids or {}, notes or {})
     blocks: list[Block] = []
     spans = _line_spans(text)
     shapes = _classify([text[start:end] for start, end in spans])

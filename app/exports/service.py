@@ -27,7 +27,7 @@ from app.engine.compare import compare
 from app.engine.layout import build_layout
 from app.engine.layout_model import ExportMeta, Layout, Mark, View
 from app.engine.live import LiveDocument
-from app.engine.notation import parse
+from app.engine.notation import ParseResult, parse
 from app.errors import InvalidInput, NotAgreed
 from app.exports.render import FORMAT_INFO, ExportFormat, render
 from app.revisions.service import Version, resolve_version
@@ -103,7 +103,7 @@ def export_source(
     left = remaining(source.text, result=result, ids=source.ids)
     if options.view == "agreed" and not left.agreed and not options.force:
         raise _not_agreed(source.meta, left)
-    layout = _layout(source, options, left, diff_timeout_s)
+    layout = _layout(source, options, result, left, diff_timeout_s)
     info = FORMAT_INFO[options.format]
     return Exported(
         filename=_filename(source.meta, options, info.extension),
@@ -114,7 +114,11 @@ def export_source(
 
 
 def _layout(
-    source: ExportSource, options: ExportOptions, left: Remaining, diff_timeout_s: float
+    source: ExportSource,
+    options: ExportOptions,
+    result: ParseResult,
+    left: Remaining,
+    diff_timeout_s: float,
 ) -> Layout:
     text, meta = source.text, source.meta
     if options.view == "revision":
@@ -125,8 +129,10 @@ def _layout(
         return build_layout(text, meta, "revision", segments=segments)
     if options.view == "agreed":
         meta = replace(meta, open_brackets=left.open_count)
-        return build_layout(text, meta, "agreed", bracket_ids=source.ids)
-    return build_layout(text, meta, "compilation", bracket_ids=source.ids, notes=source.notes)
+        return build_layout(text, meta, "agreed", bracket_ids=source.ids, parsed=result)
+    return build_layout(
+        text, meta, "compilation", bracket_ids=source.ids, notes=source.notes, parsed=result
+    )
 
 
 def _not_agreed(meta: ExportMeta, left: Remaining) -> NotAgreed:
