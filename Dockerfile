@@ -10,6 +10,11 @@ FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     ACCORD_DATA_DIR=/var/lib/accord ACCORD_HOST=0.0.0.0 ACCORD_PORT=8000
 WORKDIR /srv/accord
+# Pango and the Noto fonts: PDF exports shape Arabic and Chinese, and show emoji.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+ && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
