@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.principal import Principal
 from app.auth.service import principal_for_token, valid_tokens
+from app.config import Settings
 from app.db.session import transaction
 from app.editing import service
 from app.editing.service import NO_AUTHOR, Author, DocumentScope, EditRecord, StaleDocument
@@ -104,6 +105,17 @@ class WriterLimits:
     snapshot_every: int
     commit_attempts: int = 5
     shared: bool = False  # other processes write to the same database
+
+    @classmethod
+    def of(cls, settings: Settings, *, shared: bool) -> WriterLimits:
+        return cls(
+            max_document_chars=settings.max_document_chars,
+            max_nesting_depth=settings.max_nesting_depth,
+            history_window=settings.edit_history_window,
+            history_chars=settings.edit_history_chars,
+            snapshot_every=settings.snapshot_every_edits,
+            shared=shared,
+        )
 
 
 @dataclass(frozen=True, slots=True)

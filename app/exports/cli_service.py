@@ -95,7 +95,8 @@ def import_over(
         with transaction(factory) as db:
             who = principal_named(db, username)
             document_id = find_document(db, reference).id
-        writer = DocumentWriter(factory, document_id, _writer_limits(settings))
+        # shared: a server may be writing to the same database
+        writer = DocumentWriter(factory, document_id, WriterLimits.of(settings, shared=True))
         writer.load()
         command = importing.ReplaceText(imported.text, imported, path.name, limits)
         return writer.execute(who, command).value
@@ -174,14 +175,3 @@ def _proposal(spec: str, limits: importing.ImportLimits) -> Proposal:
         raise InvalidInput(f"{spec!r}: {action} needs the file of the proposed text")
     text = _file_text(Path(file), limits) if file else ""
     return Proposal(code.upper(), action, text)  # type: ignore[arg-type]
-
-
-def _writer_limits(settings: Settings) -> WriterLimits:
-    return WriterLimits(
-        max_document_chars=settings.max_document_chars,
-        max_nesting_depth=settings.max_nesting_depth,
-        history_window=settings.edit_history_window,
-        history_chars=settings.edit_history_chars,
-        snapshot_every=settings.snapshot_every_edits,
-        shared=True,  # a server may be writing to the same database
-    )

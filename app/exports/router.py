@@ -107,7 +107,7 @@ async def import_new(
     kind: Annotated[DocumentKind, Form()] = DocumentKind.resolution,
 ) -> ImportRead:
     upload = await _upload(file, settings)
-    limits = _limits(settings)
+    limits = importing.ImportLimits.of(settings)
 
     def work() -> importing.Imported:
         with transaction(request.app.state.session_factory) as db:
@@ -128,7 +128,7 @@ async def import_over(
     """Replace the draft's text with the file's, as one live edit: brackets whose text
     is unchanged keep their ids, and everyone connected sees the change."""
     upload = await _upload(file, settings)
-    limits = _limits(settings)
+    limits = importing.ImportLimits.of(settings)
     imported = await run_in_threadpool(importing.read, upload, limits)
     room = await request.app.state.rooms.acquire_readable(document_id, user)
     command = importing.ReplaceText(imported.text, imported, upload.filename, limits)
@@ -173,10 +173,6 @@ async def _upload(file: UploadFile, settings: Settings) -> importing.Upload:
     if len(data) > limit:
         raise TooLarge(f"uploads are limited to {limit} bytes", reason="too_large")
     return importing.Upload(file.filename or "upload", data)
-
-
-def _limits(settings: Settings) -> importing.ImportLimits:
-    return importing.ImportLimits.of(settings)
 
 
 def _import_read(imported: importing.Imported) -> ImportRead:

@@ -57,14 +57,7 @@ class RoomRegistry:
         return room
 
     def _writer(self, document_id: int) -> DocumentWriter:
-        limits = WriterLimits(
-            max_document_chars=self._settings.max_document_chars,
-            max_nesting_depth=self._settings.max_nesting_depth,
-            history_window=self._settings.edit_history_window,
-            history_chars=self._settings.edit_history_chars,
-            snapshot_every=self._settings.snapshot_every_edits,
-            shared=bool(self._settings.redis_url),
-        )
+        limits = WriterLimits.of(self._settings, shared=bool(self._settings.redis_url))
         return DocumentWriter(self._factory, document_id, limits, self._guard)
 
     def _idle(self, room: Room) -> None:
